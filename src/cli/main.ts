@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * The `facial` command line: a thin layer over the library. Each subcommand lives in
+ * its own file and registers itself on the program; this file only adds what every
+ * subcommand shares (--backend / FACIAL_BACKEND) and turns errors into one clear line.
+ */
+import { Command } from 'commander';
+import { selectBackend } from '../backend';
+import { register as registerPreprocess } from './preprocess';
+
+const program = new Command();
+program
+  .name('facial')
+  .description('Train and use ResNet-50 facial-expression classifiers on FER2013 (TensorFlow.js)')
+  .showHelpAfterError();
+
+for (const register of [registerPreprocess]) register(program);
+
+for (const cmd of program.commands) {
+  cmd.option('--backend <name>', 'force a backend: tensorflow (tfjs-node / tfjs-node-gpu), wasm or cpu (default: FACIAL_BACKEND, else the fastest present)');
+}
+program.hook('preAction', async (_program, action) => {
+  const opts = action.opts() as { backend?: string; json?: boolean };
+  if (action.name() === 'preprocess') return; // pure data work: no backend needed
+  await selectBackend(opts.backend, { quiet: !!opts.json });
+});
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`facial: ${err.message}\n`);
+  process.exitCode = 1;
+});
