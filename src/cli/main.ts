@@ -7,6 +7,11 @@
 import { Command } from 'commander';
 import { selectBackend } from '../backend';
 import { register as registerPreprocess } from './preprocess';
+import { register as registerTrain } from './train';
+import { register as registerVerify } from './verify';
+import { register as registerPredict } from './predict';
+import { register as registerReport } from './report';
+import { register as registerBench } from './bench';
 
 const program = new Command();
 program
@@ -14,7 +19,9 @@ program
   .description('Train and use ResNet-50 facial-expression classifiers on FER2013 (TensorFlow.js)')
   .showHelpAfterError();
 
-for (const register of [registerPreprocess]) register(program);
+for (const register of [registerPreprocess, registerTrain, registerVerify, registerPredict, registerReport, registerBench]) {
+  register(program);
+}
 
 for (const cmd of program.commands) {
   cmd.option('--backend <name>', 'force a backend: tensorflow (tfjs-node / tfjs-node-gpu), wasm or cpu (default: FACIAL_BACKEND, else the fastest present)');
