@@ -1,19 +1,112 @@
-/** Backend selection (engine issue #6 fills this in). */
+/**
+ * Choosing the TensorFlow.js backend. The library runs on whatever the machine has, fastest
+ * first: tfjs-node-gpu (CUDA), tfjs-node (native TensorFlow on the CPU), WebAssembly, then
+ * plain JavaScript. The two native packages are optional peer dependencies because their
+ * install step downloads libtensorflow; when a user has installed one, it is used.
+ */
 import * as tf from '@tensorflow/tfjs';
 
-/** What selectBackend chose, and why the faster ones were passed over. */
+/** Names accepted by `--backend` and FACIAL_BACKEND. */
+export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** A name accepted by `selectBackend`. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** What selectBackend chose, and why each faster candidate was passed over. */
 export interface BackendInfo {
+  /** The tfjs backend now active: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm' or 'cpu'. */
   name: string;
+  /** Which package provides it, e.g. '@tensorflow/tfjs-node-gpu'. */
+  provider: string;
+  /** One line per candidate that was tried and not used, e.g. 'tfjs-node-gpu: not installed'. */
   reasons: string[];
 }
 
+/** Options of selectBackend. */
+export interface SelectBackendOptions {
+  /** Do not print the one-line choice on stderr (for --json output, tests). */
+  quiet?: boolean;
+}
+
+let announced = false;
+
+/** Loads a native tfjs-node package; it registers the 'tensorflow' backend when it loads. */
+function loadNative(pkg: string): string | null {
+  try {
+    require(pkg);
+    return null;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'MODULE_NOT_FOUND' && e.message.includes(pkg)) return 'not installed';
+    // Installed but broken (no CUDA, wrong libtensorflow, ...): say why, then fall through.
+    return `failed to load (${e.message.split('\n')[0]})`;
+  }
+}
+
+/** Activates one candidate; returns null on success or the reason it is unavailable. */
+async function tryBackend(name: 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'): Promise<string | null> {
+  if (name === 'tfjs-node-gpu' || name === 'tfjs-node') {
+    const why = loadNative(`@tensorflow/${name}`);
+    if (why) return why;
+    return (await tf.setBackend('tensorflow')) ? null : 'registered no tensorflow backend';
+  }
+  if (name === 'wasm') {
+    try {
+      require('@tensorflow/tfjs-backend-wasm');
+      // The training kernels wasm lacks (conv gradients, ...) live in ./wasm; registering
+      // them is what makes wasm a training backend and not only an inference one.
+      const { registerWasmTrainingKernels } = require('./wasm') as { registerWasmTrainingKernels: () => void };
+      registerWasmTrainingKernels();
+    } catch (err) {
+      return `failed to load (${(err as Error).message.split('\n')[0]})`;
+    }
+  }
+  try {
+    return (await tf.setBackend(name)) ? null : 'failed to initialise';
+  } catch (err) {
+    return `failed to initialise (${(err as Error).message.split('\n')[0]})`;
+  }
+}
+
+const PROVIDERS: Record<string, string> = {
+  'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
+  'tfjs-node': '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs (pure JavaScript)',
+};
+
 /**
- * Picks the fastest TensorFlow.js backend present: tfjs-node-gpu, tfjs-node, wasm, cpu.
- * `forced` (or the FACIAL_BACKEND environment variable) names one explicitly.
+ * Picks and activates the fastest backend present: tfjs-node-gpu, tfjs-node, wasm, cpu.
+ * `forced` (else the FACIAL_BACKEND environment variable) names one; 'tensorflow' means
+ * "tfjs-node-gpu or tfjs-node, whichever is installed". A forced backend that cannot load
+ * is an error, not a silent fallback: the user asked for it by name. The choice and the
+ * reasons are printed once on stderr unless `quiet`.
  */
-export async function selectBackend(forced?: string, _opts: { quiet?: boolean } = {}): Promise<BackendInfo> {
-  const name = forced ?? process.env.FACIAL_BACKEND ?? 'cpu';
-  await tf.setBackend(name);
-  await tf.ready();
-  return { name: tf.getBackend(), reasons: [] };
+export async function selectBackend(forced?: string, opts: SelectBackendOptions = {}): Promise<BackendInfo> {
+  const requested = forced ?? (process.env.FACIAL_BACKEND || undefined);
+  if (requested !== undefined && !(BACKEND_NAMES as readonly string[]).includes(requested)) {
+    const from = forced !== undefined ? '--backend' : 'FACIAL_BACKEND';
+    throw new Error(`${from}: unknown backend '${requested}' (choose one of ${BACKEND_NAMES.join(', ')})`);
+  }
+  const candidates: Array<'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'> =
+    requested === undefined ? ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']
+      : requested === 'tensorflow' ? ['tfjs-node-gpu', 'tfjs-node']
+        : [requested as 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'];
+  const reasons: string[] = [];
+  for (const name of candidates) {
+    const why = await tryBackend(name);
+    if (why) {
+      reasons.push(`${name}: ${why}`);
+      continue;
+    }
+    await tf.ready();
+    const info: BackendInfo = { name: tf.getBackend(), provider: PROVIDERS[name], reasons };
+    if (!opts.quiet && !announced) {
+      announced = true;
+      const passed = reasons.length ? ` (${reasons.join('; ')})` : '';
+      process.stderr.write(`facial: using backend ${name}${passed}\n`);
+    }
+    return info;
+  }
+  throw new Error(`backend '${requested}' is not available: ${reasons.join('; ')}`);
 }
