@@ -1,0 +1,154 @@
+/**
+ * Convolution gradients for the wasm backend, expressed as forward Conv2D calls so that they run
+ * on XNNPACK's fast convolution paths.
+ *
+ * tfjs-backend-wasm has no Conv2DBackpropFilter at all, and its Conv2DBackpropInput is a plain
+ * C++ loop; both are re-expressed here:
+ *  - filter gradient, 1x1: a matrix product x^T·dy, written as a 1x1 Conv2D over a one-row
+ *    "image" (wasm's BatchMatMul is several times slower than its Conv2D);
+ *  - filter gradient, KxK: a Conv2D over x seen as [C, H, W, N] (channels as batch, batch as
+ *    channels) with dy seen as an [OH, OW, N, CO] filter, dilated by the forward stride;
+ *  - input gradient: a stride-1 Conv2D of dy (zero-inserted when the forward stride is > 1) with
+ *    the kernel flipped and its in/out channels swapped; for 1x1 kernels the convolution runs
+ *    first on the small dy and only its result is zero-inserted.
+ * Only channelsLast and dilation 1 are handled, which is everything tfjs-layers emits for ResNet.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { KernelScope } from './kernel-call';
+
+type Shape4 = [number, number, number, number];
+
+interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+function convInfoFor(xShape: Shape4, filterShape: Shape4, attrs: ConvGradAttrs, kernel: string) {
+  if (attrs.dataFormat === 'NCHW') throw new Error(`${kernel} (wasm training kernels): only NHWC is supported`);
+  return tf.backend_util.computeConv2DInfo(
+    xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+}
+
+/** Forward Conv2D with explicit [top, bottom] / [left, right] padding (all >= 0). */
+function conv(s: KernelScope, x: TensorInfo, filter: TensorInfo, pads: [number, number, number, number],
+  dilation: [number, number] = [1, 1]): TensorInfo {
+  const [t, b, l, r] = pads;
+  const pad = (t | b | l | r) === 0 ? 'valid' : [[0, 0], [t, b], [l, r], [0, 0]];
+  return s.run('Conv2D', { x, filter }, { strides: [1, 1], dilations: dilation, pad, dataFormat: 'NHWC' } as NamedAttrMap);
+}
+
+/**
+ * Spreads the rows and columns of x [N, H, W, C] apart: out[n, i*sh, j*sw, c] = x[n, i, j, c],
+ * zeros elsewhere; shape [N, H*sh, W*sw, C] (the trailing zeros are for the caller to crop).
+ */
+function zeroInsert(s: KernelScope, x: TensorInfo, sh: number, sw: number): TensorInfo {
+  const [n, h, w, c] = x.shape;
+  let y = x;
+  if (sw > 1) y = s.pad(s.reshape(y, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]);
+  if (sh > 1) y = s.pad(s.reshape(y, [n, h, 1, w * sw * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]);
+  return s.reshape(y, [n, h * sh, w * sw, c]);
+}
+
+/** Pads (positive) or crops (negative) the end of axes 1 and 2 of a 4-D tensor. */
+function padOrCropEnd(s: KernelScope, x: TensorInfo, dh: number, dw: number): TensorInfo {
+  let y = x;
+  if (dh < 0 || dw < 0) {
+    const [n, h, w, c] = y.shape;
+    y = s.slice(y, [0, 0, 0, 0], [n, h + Math.min(dh, 0), w + Math.min(dw, 0), c]);
+  }
+  if (dh > 0 || dw > 0) y = s.pad(y, [[0, 0], [0, Math.max(dh, 0)], [0, Math.max(dw, 0)], [0, 0]]);
+  return y;
+}
+
+/** dW for y = conv2d(x, W): the kernel function body, on TensorInfos. */
+export function conv2DBackpropFilterImpl(s: KernelScope, x: TensorInfo, dy: TensorInfo, filterShape: Shape4,
+  attrs: ConvGradAttrs): TensorInfo {
+  const info = convInfoFor(x.shape as Shape4, filterShape, attrs, 'Conv2DBackpropFilter');
+  const { batchSize: n, inChannels: ci, outChannels: co, strideHeight: sh, strideWidth: sw,
+    filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow, inHeight: h, inWidth: w } = info;
+  const { top: pt, left: pl } = info.padInfo;
+
+  if (kh === 1 && kw === 1 && pt === 0 && pl === 0) {
+    // Pick the input pixels the 1x1 kernel reads, then one GEMM [ci, n·oh·ow] x [n·oh·ow, co].
+    let xs = x;
+    if (sh > 1 || sw > 1) {
+      xs = s.run('StridedSlice', { x }, {
+        begin: [0, 0, 0, 0], end: [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, ci], strides: [1, sh, sw, 1],
+        beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
+      });
+    }
+    const k = n * oh * ow;
+    const xT = s.reshape(s.transpose(s.reshape(xs, [k, ci]), [1, 0]), [1, 1, ci, k]);
+    const dw = conv(s, xT, s.reshape(dy, [1, 1, k, co]), [0, 0, 0, 0]);
+    return s.keep(s.reshape(dw, [1, 1, ci, co]));
+  }
+
+  // out[c, i, j, o] = sum_{p, q, b} xT[c, i + p*sh - pt, j + q*sw - pl, b] * dyT[p, q, b, o]
+  const padBottom = (oh - 1) * sh + kh - h - pt;
+  const padRight = (ow - 1) * sw + kw - w - pl;
+  const xT = padOrCropEnd(s, s.transpose(x, [3, 1, 2, 0]), Math.min(padBottom, 0), Math.min(padRight, 0));
+  const dyT = s.transpose(dy, [1, 2, 0, 3]);
+  const dwT = conv(s, xT, dyT, [pt, Math.max(padBottom, 0), pl, Math.max(padRight, 0)], [sh, sw]);
+  return s.keep(s.transpose(dwT, [1, 2, 0, 3]));
+}
+
+/** dx for y = conv2d(x, W): the kernel function body, on TensorInfos. */
+export function conv2DBackpropInputImpl(s: KernelScope, dy: TensorInfo, filter: TensorInfo, inputShape: Shape4,
+  attrs: ConvGradAttrs): TensorInfo {
+  const info = convInfoFor(inputShape, filter.shape as Shape4, attrs, 'Conv2DBackpropInput');
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw,
+    outHeight: oh, outWidth: ow, inHeight: h, inWidth: w } = info;
+  const { top: pt, left: pl } = info.padInfo;
+
+  if (kh === 1 && kw === 1 && pt === 0 && pl === 0) {
+    const wT = s.transpose(filter, [0, 1, 3, 2]);
+    let dx = conv(s, dy, wT, [0, 0, 0, 0]);
+    if (sh > 1 || sw > 1) dx = zeroInsert(s, dx, sh, sw);
+    return s.keep(padOrCropEnd(s, dx, h - oh * sh, w - ow * sw));
+  }
+
+  // dx[i] = sum_k dyZ[i + pt - (kh-1) + k] * Wflip[k], dyZ = dy zero-inserted by the stride.
+  const wFlip = s.transpose(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+  let dyZ = dy;
+  let zh = oh;
+  let zw = ow;
+  if (sh > 1 || sw > 1) {
+    dyZ = zeroInsert(s, dy, sh, sw);
+    zh = oh * sh;
+    zw = ow * sw;
+  }
+  const padBottom = h - 1 + pt - (zh - 1);
+  const padRight = w - 1 + pl - (zw - 1);
+  dyZ = padOrCropEnd(s, dyZ, Math.min(padBottom, 0), Math.min(padRight, 0));
+  return s.keep(conv(s, dyZ, wFlip, [kh - 1 - pt, Math.max(padBottom, 0), kw - 1 - pl, Math.max(padRight, 0)]));
+}
+
+function scoped(backendName: string, backend: KernelBackend, body: (s: KernelScope) => TensorInfo): TensorInfo {
+  const s = new KernelScope(backendName, backend);
+  try {
+    return body(s);
+  } finally {
+    s.dispose();
+  }
+}
+
+/** Kernel configs for Conv2DBackpropFilter / Conv2DBackpropInput on `backendName`. */
+export function convGradKernelConfigs(backendName: string): KernelConfig[] {
+  const filterGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as ConvGradAttrs & { filterShape: Shape4 };
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    return scoped(backendName, backend as KernelBackend, (s) => conv2DBackpropFilterImpl(s, x, dy, a.filterShape, a));
+  };
+  const inputGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as ConvGradAttrs & { inputShape: Shape4 };
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    return scoped(backendName, backend as KernelBackend, (s) => conv2DBackpropInputImpl(s, dy, filter, a.inputShape, a));
+  };
+  return [
+    { kernelName: 'Conv2DBackpropFilter', backendName, kernelFunc: filterGrad },
+    { kernelName: 'Conv2DBackpropInput', backendName, kernelFunc: inputGrad },
+  ];
+}

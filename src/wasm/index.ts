@@ -1,0 +1,29 @@
+/**
+ * Training support for the wasm backend: kernels it lacks and faster versions of slow ones.
+ * `registerWasmTrainingKernels()` is what src/backend.ts calls when it selects 'wasm'.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { convGradKernelConfigs } from './conv-grads';
+
+export { convGradKernelConfigs } from './conv-grads';
+
+/** Every kernel this module provides, for the backend registered as `backendName`. */
+export function trainingKernelConfigs(backendName: string): KernelConfig[] {
+  return [...convGradKernelConfigs(backendName)];
+}
+
+const registered = new Set<string>();
+
+/**
+ * Registers (replacing tfjs's own where it has one) the training kernels on `backendName`
+ * (default 'wasm'). Idempotent: a second call for the same backend does nothing.
+ */
+export function registerWasmTrainingKernels(backendName = 'wasm'): void {
+  if (registered.has(backendName)) return;
+  for (const config of trainingKernelConfigs(backendName)) {
+    if (tf.getKernel(config.kernelName, backendName) != null) tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel(config);
+  }
+  registered.add(backendName);
+}

@@ -1,0 +1,108 @@
+/**
+ * The wasm training kernels against the cpu backend's own kernels, on random inputs over the
+ * convolution shapes ResNet-50 uses. Tolerance: max |wasm - cpu| <= 1e-3 * (1 + max |cpu|);
+ * the sums run over up to a few hundred float32 products, so rounding differences of ~1e-5
+ * relative are expected and an indexing mistake gives errors of order 1.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from '../src/wasm';
+
+interface Case { k: number; s: number; pad: 'same' | 'valid'; h: number; w: number; ci: number; co: number; n: number }
+
+const cases: Case[] = [];
+for (const k of [1, 3, 7]) {
+  for (const s of [1, 2]) {
+    for (const pad of ['same', 'valid'] as const) {
+      for (const [h, w] of [[7, 7], [13, 8], [25, 25]]) {
+        cases.push({ k, s, pad, h, w, ci: k === 7 ? 1 : 5, co: 6, n: 2 });
+      }
+    }
+  }
+}
+
+function randomArray(size: number, seed: number): Float32Array {
+  let state = seed;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    out[i] = state / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+/** Runs kernel `name` on `backend` with fresh tensors built from the given arrays. */
+async function runOn(backend: string, name: string, inputs: Record<string, [Float32Array, number[]]>,
+  attrs: Record<string, unknown>): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [key, [values, shape]] of Object.entries(inputs)) tensors[key] = tf.tensor(values, shape);
+  const out = tf.engine().runKernel(name, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const values = (await out.data()) as Float32Array;
+  tf.dispose([out, ...Object.values(tensors)]);
+  return values;
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]));
+    err = Math.max(err, Math.abs(actual[i] - expected[i]));
+  }
+  assert.ok(err <= 1e-3 * (1 + scale), `${what}: max abs error ${err} (scale ${scale})`);
+}
+
+before(async () => {
+  registerWasmTrainingKernels();
+  registerWasmTrainingKernels(); // idempotent
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+
+for (const c of cases) {
+  if (c.pad === 'valid' && (c.h < c.k || c.w < c.k)) continue;
+  const label = `${c.k}x${c.k} stride ${c.s} ${c.pad} on ${c.n}x${c.h}x${c.w}x${c.ci} -> ${c.co}`;
+  test(`Conv2DBackpropFilter and Conv2DBackpropInput match cpu: ${label}`, async () => {
+    await tf.setBackend('cpu');
+    const xShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
+    const wShape: [number, number, number, number] = [c.k, c.k, c.ci, c.co];
+    const yShape = tf.tidy(() => tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wShape) as tf.Tensor4D, c.s, c.pad).shape);
+    const x = randomArray(xShape.reduce((a, b) => a * b), 11 + c.h);
+    const w = randomArray(wShape.reduce((a, b) => a * b), 23 + c.k);
+    const dy = randomArray(yShape.reduce((a, b) => a * b), 37 + c.s);
+    const common = { strides: c.s, pad: c.pad, dataFormat: 'NHWC' };
+    const filterInputs = { x: [x, xShape], dy: [dy, yShape] } as Record<string, [Float32Array, number[]]>;
+    const inputInputs = { dy: [dy, yShape], filter: [w, wShape] } as Record<string, [Float32Array, number[]]>;
+
+    const dwCpu = await runOn('cpu', 'Conv2DBackpropFilter', filterInputs, { ...common, filterShape: wShape });
+    const dxCpu = await runOn('cpu', 'Conv2DBackpropInput', inputInputs, { ...common, inputShape: xShape });
+    const tensorsBefore = tf.memory().numTensors;
+    await tf.setBackend('wasm');
+    const dataBefore = tf.backend().numDataIds();
+    const dwWasm = await runOn('wasm', 'Conv2DBackpropFilter', filterInputs, { ...common, filterShape: wShape });
+    const dxWasm = await runOn('wasm', 'Conv2DBackpropInput', inputInputs, { ...common, inputShape: xShape });
+    assert.equal(tf.backend().numDataIds(), dataBefore, 'kernel intermediates freed in the wasm heap');
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor leak');
+
+    assertClose(dwWasm, dwCpu, `filter gradient ${label}`);
+    assertClose(dxWasm, dxCpu, `input gradient ${label}`);
+  });
+}
+
+test('registerWasmTrainingKernels makes tf.grads of conv2d work on wasm (hand-computed values)', async () => {
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const inputs = [tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 1])];
+  const [gx, gw] = tf.grads((x: tf.Tensor, w: tf.Tensor) =>
+    tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').square().sum())(inputs);
+  // 4x4 ones, 3x3 ones kernel, stride 2, 'same' (pad bottom/right 1): y = [[9, 6], [6, 4]].
+  // dL/dW[i][j] = sum over outputs of 2*y*x[tap]: taps with row/col 2 reach every output.
+  assert.deepEqual(Array.from(await gw.data()), [50, 50, 30, 50, 50, 30, 30, 30, 18]);
+  assert.deepEqual(Array.from(await gx.data()), [18, 18, 30, 12, 18, 18, 30, 12, 30, 30, 50, 20, 12, 12, 20, 8]);
+  tf.dispose([gx, gw, ...inputs]);
+  assert.equal(tf.memory().numTensors, before);
+});
