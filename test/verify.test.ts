@@ -1,0 +1,100 @@
+/**
+ * evaluateModel scores in batches but must give exactly the report of the model's own
+ * argmax predictions over the whole split; the seed's table is formatted as its README.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { evaluateModel, EvaluationData, formatSeedTable, resultsToJson } from '../src/verify';
+import { classificationReport } from '../src/metrics';
+import type { SplitName } from '../src/facial';
+
+const SIDE = 12;
+
+function tinyModel(): tf.LayersModel {
+  const model = tf.sequential();
+  model.add(tf.layers.conv2d({ inputShape: [SIDE, SIDE, 1], filters: 3, kernelSize: 3, strides: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
+  return model;
+}
+
+/** A data source of the Facial shape over fixed pseudo-random images, counting live batches. */
+function fakeData(counts: Record<SplitName, number>) {
+  const images: Record<string, Float32Array> = {};
+  const labels: Record<string, Uint8Array> = {};
+  let state = 12345;
+  const rand = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (const [split, n] of Object.entries(counts)) {
+    images[split] = Float32Array.from({ length: n * SIDE * SIDE }, () => rand() - 0.5);
+    labels[split] = Uint8Array.from({ length: n }, () => Math.floor(rand() * 7));
+  }
+  const calls: number[] = [];
+  const data: EvaluationData = {
+    count: (split) => counts[split],
+    labels: (split) => labels[split],
+    batch: (split, indices) => {
+      calls.push(indices.length);
+      const idx = Array.from(indices);
+      const xs = tf.tensor4d(idx.flatMap((i) => Array.from(images[split].subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE))), [idx.length, SIDE, SIDE, 1]);
+      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => labels[split][i]), 'int32'), 7) as tf.Tensor2D);
+      return { xs, ys };
+    },
+  };
+  return { data, images, labels, calls };
+}
+
+test('batched evaluation equals classificationReport of the model\'s own argmax over the whole split', async () => {
+  await tf.setBackend('cpu');
+  const model = tinyModel();
+  const counts = { train: 23, validation: 9, test: 11 };
+  const { data, images, labels, calls } = fakeData(counts);
+  const before = tf.memory().numTensors;
+  const results = await evaluateModel(model, data, ['train', 'validation', 'test'], { batchSize: 5 });
+  assert.equal(tf.memory().numTensors, before, 'evaluateModel leaked tensors');
+  assert.deepEqual(calls, [5, 5, 5, 5, 3, 5, 4, 5, 5, 1]);
+  for (const split of ['train', 'validation', 'test'] as const) {
+    const whole = tf.tidy(() => (model.predict(tf.tensor4d(images[split], [counts[split], SIDE, SIDE, 1])) as tf.Tensor2D).argMax(1).arraySync() as number[]);
+    const expected = classificationReport(Array.from(labels[split]), whole);
+    const got = results[split]!;
+    assert.deepEqual(Array.from(got.yPred), whole);
+    for (const key of ['accuracy', 'precision', 'recall', 'f1'] as const) assert.equal(got[key], expected[key], `${split} ${key}`);
+    assert.deepEqual(got.confusion, expected.confusion);
+    assert.equal(got.support, counts[split]);
+  }
+  // The table carries exactly those numbers, in percent with two decimals.
+  const table = formatSeedTable(results);
+  const rows = table.trim().split('\n');
+  assert.equal(rows.length, 5);
+  for (const [row, split] of [[2, 'train'], [3, 'validation'], [4, 'test']] as const) {
+    const cells = rows[row].split('|').map((c) => c.trim()).filter(Boolean);
+    const r = results[split]!;
+    assert.deepEqual(cells.slice(1), [r.accuracy, r.precision, r.recall, r.f1].map((v) => (100 * v).toFixed(2)));
+  }
+  model.dispose();
+});
+
+test('formatSeedTable prints the seed README table', () => {
+  // The seed's published numbers, as fractions, must print back as its README shows them.
+  const mk = (accuracy: number, precision: number, recall: number, f1: number) =>
+    ({ ...classificationReport([0], [0]), accuracy, precision, recall, f1 });
+  const table = formatSeedTable({ train: mk(0.9704, 0.8302, 0.8437, 0.8366), validation: mk(0.6439, 0.5393, 0.5462, 0.5406), test: mk(0.6453, 0.542, 0.5459, 0.5416) });
+  assert.equal(table, [
+    '|            | Accuracy | Precision | Recall | F1    |',
+    '|------------|----------|-----------|--------|-------|',
+    '| Training   | 97.04    | 83.02     | 84.37  | 83.66 |',
+    '| Validation | 64.39    | 53.93     | 54.62  | 54.06 |',
+    '| Testing    | 64.53    | 54.20     | 54.59  | 54.16 |',
+    '',
+  ].join('\n'));
+});
+
+test('resultsToJson: seed row names, percent, confusion counts', () => {
+  const r = classificationReport([0, 1, 1, 2], [0, 1, 2, 2], 7);
+  const json = resultsToJson({ test: r });
+  assert.deepEqual(Object.keys(json), ['Testing']);
+  assert.equal(json.Testing.accuracy, 75);
+  // macro over 7 labels: precision (1 + 1 + 0.5) / 7, as sklearn with labels=range(7)
+  assert.equal(json.Testing.precision, Math.round((2.5 / 7) * 1e6) / 1e4);
+  assert.deepEqual(json.Testing.confusion[1], [0, 1, 1, 0, 0, 0, 0]);
+});
