@@ -1,0 +1,59 @@
+/**
+ * Atomic checkpoint writes for ModelCheckpoint and savePrefix: everything is written under a
+ * temporary name first and renamed into place only once complete, so a crash or a failing
+ * save never leaves a half-written checkpoint or destroys the previous good one.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { fileSystemIO } from './model-io';
+import { saveKerasWeights } from './keras-h5';
+
+function tmpName(target: string): string {
+  return `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Replaces folder `target` with the complete folder `staged` (two renames; the old copy is removed last). */
+export function swapFolder(staged: string, target: string): void {
+  const old = `${target}.old-${process.pid}`;
+  const hadOld = fs.existsSync(target);
+  if (hadOld) fs.renameSync(target, old);
+  try {
+    fs.renameSync(staged, target);
+  } catch (err) {
+    if (hadOld) fs.renameSync(old, target);
+    throw err;
+  }
+  if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * Saves `model` at `target`: `*.h5` → Keras HDF5 weights (saveKerasWeights); `*.json` → a tfjs
+ * model.json with `<name>.weights.bin` beside it; any other path → a folder holding model.json +
+ * model.weights.bin. Each file (or the folder as a whole) appears atomically.
+ */
+export async function saveCheckpoint(model: tf.LayersModel, target: string, _opts: { weightsOnly?: boolean } = {}): Promise<void> {
+  fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  const staged = tmpName(target);
+  try {
+    if (target.endsWith('.h5')) {
+      await saveKerasWeights(model, staged);
+      fs.renameSync(staged, target);
+    } else if (target.endsWith('.json')) {
+      fs.mkdirSync(staged);
+      const base = path.basename(target, '.json');
+      await model.save(fileSystemIO(path.join(staged, `${base}.json`)));
+      // Weights first: a reader following model.json never finds it pointing at a missing file.
+      fs.renameSync(path.join(staged, `${base}.weights.bin`), path.join(path.dirname(target), `${base}.weights.bin`));
+      fs.renameSync(path.join(staged, `${base}.json`), target);
+      fs.rmSync(staged, { recursive: true, force: true });
+    } else {
+      fs.mkdirSync(staged);
+      await model.save(fileSystemIO(path.join(staged, 'model.json')));
+      swapFolder(staged, target);
+    }
+  } catch (err) {
+    fs.rmSync(staged, { recursive: true, force: true });
+    throw err;
+  }
+}
