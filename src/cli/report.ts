@@ -1,9 +1,42 @@
-/** `facial report` (a later issue fills this in). */
+/**
+ * `facial report`: scores a model like `facial verify` and writes DIR/index.html (pictures
+ * embedded) with the same pictures as PNG files: training curves from the CSVLogger log,
+ * confusion matrix, per-class bars and the misclassified test faces.
+ */
 import { Command } from 'commander';
+import { ModelKind } from '../trained-model';
+import { readTrainingLog, writeReport } from '../report';
+import { formatSeedTable } from '../verify';
+import { addVerifyOptions, reportDetails, runVerify, VerifyFlags } from './verify';
+
+interface ReportFlags extends Omit<VerifyFlags, 'model_weights' | 'model'> {
+  model: string;
+  model_kind?: ModelKind;
+  log?: string;
+  out: string;
+  faces: number;
+}
 
 /** Adds the report subcommand to `program`. */
 export function register(program: Command): void {
-  program.command('report').description('report (not implemented yet)').action(() => {
-    throw new Error('report: not implemented yet');
-  });
+  const cmd = program.command('report').description('score a model and write an HTML report with training curves, confusion matrix, class scores and misclassified faces');
+  addVerifyOptions(cmd, { pathFlag: '--model', kindFlag: '--model_kind' })
+    .requiredOption('--out <dir>', 'folder for index.html and the PNG files')
+    .option('--log <csv>', 'training log written by the CSVLogger (epoch,loss,acc,val_loss,val_acc,lr)')
+    .option('--faces <n>', 'most misclassified faces to show', (v: string) => Number(v), 36)
+    .action(async (flags: ReportFlags) => {
+      const log = flags.log ? readTrainingLog(flags.log) : undefined; // a bad log fails before the long scoring
+      const verifyFlags: VerifyFlags = { ...flags, model_weights: flags.model, model: flags.model_kind };
+      const { trained, facial, results } = await runVerify(verifyFlags);
+      try {
+        process.stdout.write(formatSeedTable(results));
+        const files = await writeReport(flags.out, {
+          results, faces: facial, log, logPath: flags.log, maxFaces: flags.faces, details: reportDetails(verifyFlags, trained),
+        });
+        process.stdout.write(`wrote ${files.join('\n      ')}\n`);
+      } finally {
+        trained.model.dispose();
+        facial.dispose();
+      }
+    });
 }

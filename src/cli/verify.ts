@@ -1,9 +1,140 @@
-/** `facial verify` (a later issue fills this in). */
-import { Command } from 'commander';
+/**
+ * `facial verify`, the port of verify_model.py: loads a trained model (tfjs folder/.json, or
+ * Keras .h5 rebuilt as --model at --image_size), loads FER2013 the way that model was trained
+ * (48: raw 48x48; 200: bytescale + PIL bilinear, as FACIAL(resize=200)), scores the three
+ * splits in batches and prints the seed's table (or --json), plus images/s on stderr.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import * as cliProgress from 'cli-progress';
+import { Facial, SplitName } from '../facial';
+import { FER_SIZE } from '../emotions';
+import { isKerasWeightsFile, loadTrainedModel, ModelKind, TrainedModel } from '../trained-model';
+import { ALL_SPLITS, evaluateModel, EvaluationResults, formatSeedTable, resultsToJson, SPLIT_TITLES } from '../verify';
+import { readTrainingLog, writeReport } from '../report';
+
+/** Flags shared by `facial verify` and `facial report`. */
+export interface VerifyFlags {
+  model_weights: string;
+  image_size?: number;
+  data?: string;
+  limit?: number;
+  json?: boolean;
+  model?: ModelKind;
+  batch_size: number;
+  splits?: SplitName[];
+}
+
+/** What a verify run produced; the caller disposes `trained.model`. */
+export interface VerifyRun {
+  trained: TrainedModel;
+  facial: Facial;
+  results: EvaluationResults;
+}
+
+/** Parses a positive integer flag, naming the flag when it is not one. */
+export function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
+    return n;
+  };
+}
+
+/**
+ * Adds the options of a verify run to `cmd`. `facial report` names the model path --model
+ * (as predict does), so there the architecture flag becomes --model_kind.
+ */
+export function addVerifyOptions(cmd: Command, { pathFlag = '--model_weights', kindFlag = '--model' } = {}): Command {
+  return cmd
+    .requiredOption(`${pathFlag} <path>`, 'tfjs model folder or model.json, or a Keras .h5 weights file')
+    .option('--image_size <n>', '48 (raghakot ResNet-50, no stretch) or 200 (Keras ResNet50, stretch + bilinear); default: the model\'s input, or 200 for .h5', positiveInt('--image_size'))
+    .option('--data <path>', 'FER2013 CSV (plain or .gz); default fer2013/fer2013.csv, else the embedded sample')
+    .option('--limit <n>', 'score at most N images per split', positiveInt('--limit'))
+    .option(`${kindFlag} <kind>`, 'architecture for a .h5 file: resnet50 or resnet50-anysize (default by --image_size)', (v: string) => {
+      if (v !== 'resnet50' && v !== 'resnet50-anysize') throw new InvalidArgumentError(`${kindFlag} must be resnet50 or resnet50-anysize, got '${v}'`);
+      return v as ModelKind;
+    })
+    .option('--batch_size <n>', 'images per forward pass', positiveInt('--batch_size'), 50)
+    .option('--splits <list>', 'comma-separated splits to score (train,validation,test)', (v: string) => {
+      const splits = v.split(',').map((s) => s.trim());
+      for (const s of splits) if (!ALL_SPLITS.includes(s as SplitName)) throw new InvalidArgumentError(`--splits: unknown split '${s}' (use train, validation, test)`);
+      return splits as SplitName[];
+    });
+}
+
+/**
+ * Loads the model and the data as that model was trained, and scores the splits. Progress
+ * goes to stderr as a bar when it is a terminal, and the speed of each split as one line.
+ */
+export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
+  const modelPath = flags.model_weights;
+  if (flags.model && !isKerasWeightsFile(modelPath)) {
+    process.stderr.write(`facial: the architecture ${flags.model} is ignored: ${modelPath} carries its own\n`);
+  }
+  const trained = await loadTrainedModel(modelPath, { imageSize: flags.image_size, model: flags.model });
+  const size = trained.imageSize;
+  const splits = flags.splits ?? ALL_SPLITS;
+  let facial: Facial;
+  try {
+    // As the seed: no resize (and so no stretch) at 48; resize with bytescale otherwise.
+    facial = await Facial.load({ csvPath: flags.data, resize: size === FER_SIZE ? undefined : size, compact: true, limit: flags.limit, splits });
+  } catch (err) {
+    trained.model.dispose();
+    throw err;
+  }
+  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: '{split} [{bar}] {value}/{total} images | {eta_formatted} left', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  let current: SplitName | null = null;
+  const results = await evaluateModel(trained.model, facial, splits, {
+    batchSize: flags.batch_size,
+    onBatch: (split, done, total) => {
+      if (!bar) return;
+      if (split !== current) {
+        if (current) bar.stop();
+        current = split;
+        bar.start(total, 0, { split: SPLIT_TITLES[split] });
+      }
+      bar.update(done);
+    },
+  });
+  bar?.stop();
+  for (const s of splits) {
+    const r = results[s]!;
+    process.stderr.write(`${SPLIT_TITLES[s]}: ${r.support} images in ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} images/s (${size}x${size}, batch ${flags.batch_size})\n`);
+  }
+  return { trained, facial, results };
+}
 
 /** Adds the verify subcommand to `program`. */
 export function register(program: Command): void {
-  program.command('verify').description('verify (not implemented yet)').action(() => {
-    throw new Error('verify: not implemented yet');
-  });
+  const cmd = program.command('verify').description('score a trained model on FER2013 train/validation/test and print the seed\'s table');
+  addVerifyOptions(cmd)
+    .option('--json', 'print { Training: {accuracy, precision, recall, f1, confusion}, ... } in percent')
+    .option('--report <dir>', 'also write an HTML report with charts into this folder')
+    .option('--log <csv>', 'training log (CSVLogger) for the report\'s curves')
+    .action(async (flags: VerifyFlags & { report?: string; log?: string }) => {
+      const log = flags.log ? readTrainingLog(flags.log) : undefined; // fail on a bad log before the long scoring
+      const { trained, facial, results } = await runVerify(flags);
+      try {
+        if (flags.json) process.stdout.write(JSON.stringify(resultsToJson(results), null, 2) + '\n');
+        else process.stdout.write(formatSeedTable(results));
+        if (flags.report) {
+          const files = await writeReport(flags.report, { results, faces: facial, log, logPath: flags.log, details: reportDetails(flags, trained) });
+          process.stderr.write(`report: ${files.join(', ')}\n`);
+        }
+      } finally {
+        trained.model.dispose();
+        facial.dispose();
+      }
+    });
+}
+
+/** The run's facts shown at the top of a report. */
+export function reportDetails(flags: VerifyFlags, trained: TrainedModel): Record<string, string> {
+  return {
+    model: `${flags.model_weights} (${trained.format}, ${trained.imageSize}x${trained.imageSize})`,
+    data: flags.data ?? 'default (fer2013/fer2013.csv or the embedded sample)',
+    preprocessing: trained.imageSize === FER_SIZE ? '48x48 as stored, x/255 - 0.5' : `bytescale + PIL bilinear to ${trained.imageSize}, x/255 - 0.5`,
+    ...(flags.limit ? { limit: `${flags.limit} images per split` } : {}),
+    date: new Date().toISOString(),
+  };
 }
