@@ -16,7 +16,7 @@ import { FER_SIZE, NUM_CLASSES } from './emotions';
 import {
   FER_PIXELS, FerCsvData, FerSplitRaw, SPLITS, SkippedRows, SplitName, describeSkipped, readFerCsv, readFerCsvSync,
 } from './fer-csv';
-import { NORMALISE_TABLE, prepareFaceInto } from './resize';
+import { prepareFaceNormalisedInto } from './resize';
 
 export type { SplitName } from './fer-csv';
 
@@ -156,16 +156,10 @@ export class Facial {
     const raw = this.rawOrThrow(split);
     const s = this.size, area = s * s;
     const n = indices ? indices.length : raw.labels.length;
-    const identity = s === FER_SIZE && !this.stretch;
-    const img = new Uint8Array(area);
-    const lut = NORMALISE_TABLE;
     for (let k = 0; k < n; k++) {
       const i = indices ? indices[k] : k;
       const src = raw.pixels.subarray(i * FER_PIXELS, (i + 1) * FER_PIXELS);
-      const px = identity ? src : img;
-      if (!identity) prepareFaceInto(src, FER_SIZE, FER_SIZE, s, this.stretch, img);
-      const off = k * area;
-      for (let p = 0; p < area; p++) out[off + p] = lut[px[p]];
+      prepareFaceNormalisedInto(src, FER_SIZE, FER_SIZE, s, this.stretch, out, k * area);
     }
   }
 

@@ -195,6 +195,7 @@ export class FerRowCollector {
   }
 
   private header(fields: string[], line: number): void {
+    if (fields.length === 1 && fields[0].trim() === '') throw new FerCsvError(this.file, line, 'file is empty (expected the header emotion,pixels,Usage)');
     const names = fields.map((f) => f.trim());
     this.col = { emotion: names.indexOf('emotion'), pixels: names.indexOf('pixels'), usage: names.indexOf('Usage') };
     const missing = Object.entries({ emotion: this.col.emotion, pixels: this.col.pixels, Usage: this.col.usage })
@@ -298,7 +299,9 @@ export function readFerCsvSync(file: string, options: FerCsvOptions = {}): FerCs
       } catch {
         // corrupt rather than cut short: nothing to salvage
       }
-      parseText(partial.slice(0, partial.lastIndexOf('\n') + 1), collector);
+      // Without its final newline, so papaparse adds no empty row and lastLine = complete lines.
+      const cut = partial.lastIndexOf('\n');
+      if (cut >= 0) parseText(partial.slice(0, cut), collector);
       throw truncatedGzip(file, collector.lastLine + 1, (err as Error).message);
     }
   }
@@ -347,12 +350,13 @@ export async function readFerCsv(file: string, options: FerCsvOptions = {}): Pro
           if (results.errors.length > 0 && results.errors[0].type === 'Quotes') collector.malformed(results.errors[0].message, line);
           else if (!collector.row(results.data, line)) {
             // Every kept split is full: stop reading now rather than at the end of the stream.
-            parser.abort();
             stop(null, collector.finish());
+            parser.abort(); // after stop(): abort() calls complete() synchronously
+
           }
         } catch (err) {
-          parser.abort();
           stop(err as Error);
+          parser.abort();
         }
       },
       complete: () => {

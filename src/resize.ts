@@ -122,16 +122,24 @@ function resampleHorizontal(src: Uint8Array, inW: number, dst: Uint8Array, outW:
   }
 }
 
-/** Vertical pass: `src` (w x inH) into `dst` (w x outH). */
+let rowAcc = new Int32Array(0);
+
+/**
+ * Vertical pass: `src` (w x inH) into `dst` (w x outH). Accumulates whole rows (one tap
+ * at a time) instead of walking columns, so memory is read in order.
+ */
 function resampleVertical(src: Uint8Array, w: number, inH: number, dst: Uint8Array, outH: number): void {
   const { ksize, bounds, weights } = axisCoeffs(inH, outH);
+  if (rowAcc.length < w) rowAcc = new Int32Array(w);
+  const acc = rowAcc;
   for (let yy = 0; yy < outH; yy++) {
     const ymin = bounds[yy * 2], count = bounds[yy * 2 + 1], kOff = yy * ksize, dstRow = yy * w;
-    for (let xx = 0; xx < w; xx++) {
-      let acc = HALF;
-      for (let y = 0; y < count; y++) acc += src[(ymin + y) * w + xx] * weights[kOff + y];
-      dst[dstRow + xx] = clip8(acc);
+    acc.fill(HALF, 0, w);
+    for (let y = 0; y < count; y++) {
+      const wt = weights[kOff + y], srcRow = (ymin + y) * w;
+      for (let xx = 0; xx < w; xx++) acc[xx] += src[srcRow + xx] * wt;
     }
+    for (let xx = 0; xx < w; xx++) dst[dstRow + xx] = clip8(acc[xx]);
   }
 }
 
@@ -193,3 +201,22 @@ export const NORMALISE_TABLE: Float32Array = (() => {
   for (let v = 0; v < 256; v++) t[v] = v / 255 - 0.5;
   return t;
 })();
+
+let faceScratch = new Uint8Array(0);
+
+/**
+ * prepareFace followed by x / 255 - 0.5, written as float32 at out[offset ..
+ * offset + size*size). The one per-image path behind every tensor Facial builds.
+ */
+export function prepareFaceNormalisedInto(gray: Uint8Array, inW: number, inH: number, size: number, stretch: boolean,
+  out: Float32Array, offset: number): void {
+  const area = size * size;
+  let px = gray;
+  if (stretch || size !== inW || size !== inH) {
+    if (faceScratch.length !== area) faceScratch = new Uint8Array(area);
+    prepareFaceInto(gray, inW, inH, size, stretch, faceScratch);
+    px = faceScratch;
+  }
+  const lut = NORMALISE_TABLE;
+  for (let p = 0; p < area; p++) out[offset + p] = lut[px[p]];
+}
