@@ -1,11 +1,285 @@
-/** The training loop (training issue #4 fills this in). */
+/**
+ * The training loop: one loop for both model factories (or any model passed in), driven by
+ * Keras-compatible callbacks, with a custom step (`makeTrainStep`) that does what model.fit's
+ * train function does — training-mode forward pass, categorical cross-entropy with optional
+ * class weights, plus the model's regularisation losses — and nothing else, so it stays the
+ * hot path `facial bench` times. Resumable epoch by epoch (see train-state.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Callback, CustomCallbackArgs, Logs, toCallbacks, TrainingContext } from './callbacks';
+import { Batch, DataSource, FacialLike, fromDataset, fromFacial, isDataset, isDataSource } from './data-source';
+import { EpochProgress } from './progress';
+import { resnet50 } from './resnet50';
+import { resnet50AnySize } from './resnet50-anysize';
+import { loadModel } from './model-io';
+import { loadKerasWeights } from './keras-h5';
+import { saveCheckpoint } from './checkpoint-io';
+import { findTrainState, loadTrainState, saveTrainState } from './train-state';
 
 /** Keras-style history returned by trainResnet50. */
 export interface TrainHistory {
   history: { loss: number[]; acc: number[]; val_loss: number[]; val_acc: number[]; lr: number[] };
 }
 
-/** Trains a ResNet-50 on `data`. */
-export async function trainResnet50(_data: unknown, _opts: Record<string, unknown> = {}): Promise<TrainHistory> {
-  throw new Error('trainResnet50: not implemented yet');
+/** What trainResnet50 resolves to: the history and the trained model (caller disposes it). */
+export interface TrainResult extends TrainHistory {
+  model: tf.LayersModel;
+}
+
+/** The data trainResnet50 accepts: a Facial instance, an ImageDataGenerator flow (any DataSource), or a tf.data.Dataset of {xs, ys} batches. */
+export type TrainData = FacialLike | DataSource | tf.data.Dataset<tf.TensorContainer>;
+
+/** Options of trainResnet50 (camelCase; the CLI maps the seed's snake_case flags onto them). */
+export interface TrainOptions {
+  /** 'resnet50' (Keras ResNet50 + the seed's head, >= 197 px, default 200), 'resnet50-anysize' (raghakot, built at the data's size), or a model. */
+  model?: 'resnet50' | 'resnet50-anysize' | tf.LayersModel;
+  /** Image side when the data does not say (default 200 for resnet50, 48 for anysize). */
+  imageSize?: number;
+  /** 'sgd' (the seed: plain SGD, lr 0.01), 'adam' (lr 1e-3), 'momentum' (0.9, lr 0.01), or an optimizer. */
+  optimizer?: 'sgd' | 'adam' | 'momentum' | tf.Optimizer;
+  learningRate?: number;
+  batchSize?: number;
+  epochs?: number;
+  /** Initial weights: a Keras .h5 (loadKerasWeights, by layer order) or a tfjs model folder / model.json. */
+  modelWeights?: string;
+  /** Writes `{prefix}_model.json` + `{prefix}_model.weights.bin` and `{prefix}_weights.h5` at the end, as the seed. */
+  savePrefix?: string;
+  /** 'balanced' = n_samples / (n_classes * count_c) as sklearn, or one weight per class. */
+  classWeight?: 'balanced' | number[];
+  /** Seeds shuffling and weight initialisation (default: random, recorded in the resume state). */
+  seed?: number;
+  callbacks?: Array<Callback | CustomCallbackArgs>;
+  /** 0 silent, 1 progress bar / per-epoch line. */
+  verbose?: number;
+  /** Validation data for flows/datasets; for a Facial the validation (PublicTest) split is used. null: none. */
+  validationData?: TrainData | null;
+  /** Continue from `stateDir` when it holds a state. */
+  resume?: boolean;
+  /** Where the per-epoch resume state goes (default `{savePrefix}_state` when savePrefix is set; otherwise none unless resume). */
+  stateDir?: string;
+}
+
+/** The optimizer's current learning rate (tfjs keeps it as a plain number). */
+export function getLearningRate(optimizer: tf.Optimizer): number {
+  return (optimizer as unknown as { learningRate: number }).learningRate;
+}
+
+/** Sets the learning rate; SGD/momentum cache -lr as a tensor, so use their setter. */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
+}
+
+/** Builds the named optimizer with Keras 2.1's defaults. */
+export function makeOptimizer(name: 'sgd' | 'adam' | 'momentum', lr?: number): tf.Optimizer {
+  switch (name) {
+    case 'sgd': return tf.train.sgd(lr ?? 0.01);
+    case 'adam': return tf.train.adam(lr ?? 1e-3, 0.9, 0.999, 1e-7);
+    case 'momentum': return tf.train.momentum(lr ?? 0.01, 0.9);
+    default: throw new Error(`unknown optimizer '${name as string}' (use sgd, adam or momentum)`);
+  }
+}
+
+/** sklearn's compute_class_weight('balanced'): n_samples / (n_classes * count_c); absent classes get 1 instead of Infinity. */
+export function balancedClassWeights(counts: number[]): number[] {
+  const n = counts.reduce((a, b) => a + b, 0);
+  return counts.map((c) => (c > 0 ? n / (counts.length * c) : 1));
+}
+
+/** Step options. */
+export interface TrainStepOptions {
+  /** One weight per class, multiplying each sample's loss (Keras class_weight). */
+  classWeights?: number[];
+}
+
+/**
+ * One optimizer step in training mode (BatchNorm batch statistics and moving-average updates,
+ * dropout on): mean categorical cross-entropy (class-weighted as Keras: mean(w * ce) / mean(w != 0))
+ * plus the model's regularisation losses (e.g. L2 on conv kernels), exactly what model.fit
+ * minimises. Returns the batch loss (including regularisation, as Keras reports it) and accuracy.
+ */
+export function makeTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, opts: TrainStepOptions = {}):
+  (xs: tf.Tensor4D, ys: tf.Tensor2D) => { loss: number; acc: number } {
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const weights = opts.classWeights ? Float32Array.from(opts.classWeights) : null;
+  return (xs, ys) => {
+    let acc: tf.Scalar | null = null;
+    const loss = optimizer.minimize(() => {
+      const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
+      const perSample = tf.metrics.categoricalCrossentropy(ys, probs);
+      let total: tf.Scalar;
+      if (weights) {
+        const w = tf.sum(tf.mul(ys, tf.tensor1d(weights)), -1);
+        total = tf.div(tf.mean(tf.mul(perSample, w)), tf.mean(tf.cast(tf.notEqual(w, 0), 'float32')));
+      } else {
+        total = tf.mean(perSample);
+      }
+      acc = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), 'float32'))) as tf.Scalar;
+      for (const reg of model.calculateLosses()) total = tf.add(total, reg) as tf.Scalar;
+      return total;
+    }, true, vars);
+    const result = { loss: loss!.dataSync()[0], acc: (acc as tf.Scalar | null)!.dataSync()[0] };
+    tf.dispose([loss!, acc!]);
+    return result;
+  };
+}
+
+/** Mean loss (with regularisation, as Keras's evaluate) and accuracy of `model` over `source`, inference mode. */
+export async function evaluateSource(model: tf.LayersModel, source: DataSource): Promise<{ loss: number; acc: number }> {
+  let lossSum = 0, correct = 0, n = 0;
+  for await (const { xs, ys } of source.batches(0)) {
+    const sums = tf.tidy(() => {
+      const probs = model.apply(xs, { training: false }) as tf.Tensor2D;
+      return tf.stack([tf.sum(tf.metrics.categoricalCrossentropy(ys, probs)),
+        tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), 'float32'))]);
+    });
+    const [l, c] = sums.dataSync();
+    sums.dispose();
+    n += xs.shape[0]; lossSum += l; correct += c;
+    tf.dispose([xs, ys]);
+  }
+  const regs = model.calculateLosses();
+  const reg = regs.reduce((s, r) => s + r.dataSync()[0], 0);
+  tf.dispose(regs);
+  return { loss: lossSum / Math.max(n, 1) + reg, acc: correct / Math.max(n, 1) };
+}
+
+function isFacial(x: unknown): x is FacialLike {
+  return !!x && typeof (x as FacialLike).count === 'function' && typeof (x as FacialLike).batch === 'function';
+}
+
+function toSource(data: TrainData, split: 'train' | 'validation', batchSize: number, seed: number): DataSource {
+  if (isFacial(data)) return fromFacial(data, split, { batchSize, seed, shuffle: split === 'train' });
+  if (isDataSource(data)) return data;
+  if (isDataset(data)) return fromDataset(data);
+  throw new Error('trainResnet50: data must be a Facial, an ImageDataGenerator flow (DataSource) or a tf.data.Dataset');
+}
+
+async function buildModel(opts: TrainOptions, dataSize: number | undefined, seed: number): Promise<tf.LayersModel> {
+  const choice = opts.model ?? 'resnet50';
+  if (typeof choice !== 'string') return choice;
+  if (choice === 'resnet50') {
+    const size = dataSize ?? opts.imageSize ?? 200;
+    return resnet50({ inputShape: [size, size, 1], head: 'seed', seed });
+  }
+  if (choice === 'resnet50-anysize') {
+    const size = dataSize ?? opts.imageSize ?? 48;
+    return resnet50AnySize({ inputShape: [size, size, 1], seed });
+  }
+  throw new Error(`unknown model '${choice as string}' (use resnet50 or resnet50-anysize)`);
+}
+
+/** Loads initial weights: Keras .h5 by layer order, or a tfjs model folder / json of the same architecture. */
+export async function loadInitialWeights(model: tf.LayersModel, file: string): Promise<void> {
+  if (file.endsWith('.h5')) {
+    await loadKerasWeights(model, file);
+    return;
+  }
+  const src = await loadModel(file);
+  try {
+    const w = src.getWeights();
+    if (w.length !== model.weights.length || w.some((t: tf.Tensor, i: number) => !tf.util.arraysEqual(t.shape, model.weights[i].shape as number[]))) {
+      throw new Error(`${file}: its weights do not match this model's architecture (${w.length} vs ${model.weights.length} tensors)`);
+    }
+    model.setWeights(w);
+  } finally {
+    src.dispose();
+  }
+}
+
+/** Saves `{prefix}_model.json` (+ `.weights.bin`) and `{prefix}_weights.h5`, atomically. */
+export async function saveWithPrefix(model: tf.LayersModel, prefix: string): Promise<void> {
+  await saveCheckpoint(model, `${prefix}_model.json`);
+  await saveCheckpoint(model, `${prefix}_weights.h5`);
+}
+
+/**
+ * Trains a ResNet-50 (or `opts.model`) on `data`, validating on the validation split
+ * (PublicTest) — never on test. Resolves to Keras's history plus the model.
+ */
+export async function trainResnet50(data: TrainData, opts: TrainOptions = {}): Promise<TrainResult> {
+  const epochs = opts.epochs ?? 1;
+  const batchSize = opts.batchSize ?? 32;
+  const verbose = opts.verbose ?? 1;
+  const stateDir = opts.stateDir ?? (opts.savePrefix ? `${opts.savePrefix}_state` : opts.resume ? 'resnet50_state' : undefined);
+  const resumeFrom = opts.resume && stateDir ? findTrainState(stateDir) : null;
+  const savedSeed = resumeFrom ? (JSON.parse(fs.readFileSync(path.join(resumeFrom, 'state.json'), 'utf8')) as { seed: number }).seed : undefined;
+  const seed = savedSeed ?? opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+
+  const train = toSource(data, 'train', batchSize, seed);
+  const valData = opts.validationData !== undefined ? opts.validationData : isFacial(data) && data.count('validation') > 0 ? data : null;
+  const val = valData ? toSource(valData, 'validation', batchSize, seed) : null;
+
+  const model = await buildModel(opts, train.imageSize, seed);
+  if (opts.modelWeights) await loadInitialWeights(model, opts.modelWeights);
+  const optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd', opts.learningRate);
+
+  let classWeights: number[] | undefined;
+  if (opts.classWeight === 'balanced') {
+    if (!train.classCounts) throw new Error("classWeight 'balanced' needs class counts, which this data source does not provide; pass an array");
+    classWeights = balancedClassWeights(train.classCounts());
+  } else if (opts.classWeight) {
+    classWeights = opts.classWeight;
+  }
+  const step = makeTrainStep(model, optimizer, { classWeights });
+
+  const callbacks = toCallbacks(opts.callbacks);
+  const ctx: TrainingContext = {
+    model, optimizer, verbose, stopTraining: false,
+    getLearningRate: () => getLearningRate(optimizer),
+    setLearningRate: (lr) => setLearningRate(optimizer, lr),
+    log: (m) => { if (verbose) process.stdout.write(m + '\n'); },
+  };
+  const history: TrainHistory['history'] = { loss: [], acc: [], val_loss: [], val_acc: [], lr: [] };
+  for (const cb of callbacks) cb.setContext(ctx);
+  for (const cb of callbacks) await cb.onTrainBegin({});
+
+  let firstEpoch = 0;
+  if (resumeFrom) {
+    const meta = await loadTrainState(resumeFrom, model, optimizer);
+    firstEpoch = meta.nextEpoch;
+    setLearningRate(optimizer, meta.learningRate);
+    Object.assign(history, meta.history);
+    meta.callbacks.forEach((s, i) => { if (s !== null && callbacks[i]) callbacks[i].setState(s); });
+    ctx.log(`Resuming from ${resumeFrom} at epoch ${firstEpoch + 1} (lr ${meta.learningRate})`);
+  }
+
+  const progress = verbose ? new EpochProgress(epochs) : null;
+  for (let epoch = firstEpoch; epoch < epochs && !ctx.stopTraining; epoch++) {
+    for (const cb of callbacks) await cb.onEpochBegin(epoch, {});
+    const lr = getLearningRate(optimizer);
+    progress?.start(epoch, train.numBatches);
+    let lossSum = 0, accSum = 0, seen = 0, b = 0;
+    for await (const batch of train.batches(epoch) as AsyncIterable<Batch>) {
+      const n = batch.xs.shape[0];
+      let r: { loss: number; acc: number };
+      try { r = step(batch.xs, batch.ys); } finally { tf.dispose([batch.xs, batch.ys]); }
+      lossSum += r.loss * n; accSum += r.acc * n; seen += n;
+      const batchLogs: Logs = { batch: b, size: n, loss: r.loss, acc: r.acc };
+      for (const cb of callbacks) await cb.onBatchEnd(b, batchLogs);
+      progress?.update(b, n, lossSum / seen, accSum / seen);
+      b++;
+      if (ctx.stopTraining) break; // tfjs semantics: checked after every batch
+    }
+    const logs: Logs = { loss: lossSum / Math.max(seen, 1), acc: accSum / Math.max(seen, 1) };
+    if (val) {
+      const v = await evaluateSource(model, val);
+      logs.val_loss = v.loss; logs.val_acc = v.acc;
+    }
+    logs.lr = lr;
+    for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+    for (const k of Object.keys(history) as Array<keyof typeof history>) if (logs[k] !== undefined) history[k].push(logs[k]);
+    progress?.end(epoch, logs);
+    if (stateDir) {
+      await saveTrainState(stateDir, model, optimizer, {
+        nextEpoch: epoch + 1, learningRate: getLearningRate(optimizer), seed, history, callbacks: callbacks.map((c) => c.getState()),
+      });
+    }
+  }
+  for (const cb of callbacks) await cb.onTrainEnd({});
+  if (opts.savePrefix) await saveWithPrefix(model, opts.savePrefix);
+  return { history, model };
 }
