@@ -45,7 +45,6 @@ export async function loadTrainedModel(modelPath: string, opts: TrainedModelOpti
   if (isKerasWeightsFile(modelPath)) {
     const imageSize = opts.imageSize ?? 200;
     const kind = opts.model ?? (imageSize === 200 ? 'resnet50' : 'resnet50-anysize');
-    if (kind === 'resnet50' && imageSize < 32) throw new Error(`--image_size ${imageSize}: too small for the Keras ResNet50`);
     const model = kind === 'resnet50'
       ? resnet50({ inputShape: [imageSize, imageSize, 1], head: 'seed' })
       : resnet50AnySize({ inputShape: [imageSize, imageSize, 1], classes: 7 });

@@ -115,7 +115,7 @@ export function register(program: Command): void {
       const log = flags.log ? readTrainingLog(flags.log) : undefined; // fail on a bad log before the long scoring
       const { trained, facial, results } = await runVerify(flags);
       try {
-        if (flags.json) process.stdout.write(JSON.stringify(resultsToJson(results), null, 2) + '\n');
+        if (flags.json) process.stdout.write(compactJson(resultsToJson(results)) + '\n');
         else process.stdout.write(formatSeedTable(results));
         if (flags.report) {
           const files = await writeReport(flags.report, { results, faces: facial, log, logPath: flags.log, details: reportDetails(flags, trained) });
@@ -126,6 +126,11 @@ export function register(program: Command): void {
         facial.dispose();
       }
     });
+}
+
+/** Indented JSON with each innermost array of numbers (a confusion-matrix row) on one line. */
+export function compactJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_m, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`);
 }
 
 /** The run's facts shown at the top of a report. */
