@@ -153,6 +153,29 @@ export class ImageDataGenerator {
     return new DirectoryFlow(this, dir, opts);
   }
 
+  /**
+   * Augments the batches of any DataSource (e.g. `fromFacial`, which resizes per batch and so
+   * works at 200x200): each image gets a random transform, then standardize. The random
+   * stream depends only on (seed, epoch, batch), so resumed runs repeat it.
+   */
+  flowFromSource(source: DataSource, opts: { seed?: number } = {}): DataSource {
+    const gen = this;
+    const seed = opts.seed ?? 0;
+    return {
+      size: source.size, numBatches: source.numBatches, imageSize: source.imageSize,
+      classCounts: source.classCounts?.bind(source),
+      async *batches(epoch: number) {
+        let b = 0;
+        for await (const { xs, ys } of source.batches(epoch)) {
+          const [n, h, w, c] = xs.shape;
+          const out = gen.transformBatch(xs.dataSync() as Float32Array, n, [h, w, c], mulberry32(mixSeed(seed, epoch, b++, 0xa06)));
+          xs.dispose();
+          yield { xs: tf.tensor4d(out, [n, h, w, c]), ys };
+        }
+      },
+    };
+  }
+
   /** Augments + standardizes a stack of images in one batch; `rand` is that batch's stream. */
   transformBatch(pixels: Float32Array, n: number, shape: [number, number, number], rand: () => number): Float32Array {
     const [h, w, c] = shape;

@@ -193,7 +193,12 @@ export async function loadInitialWeights(model: tf.LayersModel, file: string): P
 /** Saves `{prefix}_model.json` (+ `.weights.bin`) and `{prefix}_weights.h5`, atomically. */
 export async function saveWithPrefix(model: tf.LayersModel, prefix: string): Promise<void> {
   await saveCheckpoint(model, `${prefix}_model.json`);
-  await saveCheckpoint(model, `${prefix}_weights.h5`);
+  try {
+    await saveCheckpoint(model, `${prefix}_weights.h5`);
+  } catch (err) {
+    // The tfjs model above is the primary artefact; the Keras copy must not lose it.
+    process.stderr.write(`warning: could not write ${prefix}_weights.h5: ${(err as Error).message}\n`);
+  }
 }
 
 /**
