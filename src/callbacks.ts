@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { saveCheckpoint } from './checkpoint-io';
 
 /** Per-epoch / per-batch metrics, Keras names (loss, acc, val_loss, val_acc, lr). */
 export type Logs = Record<string, number>;
@@ -114,7 +115,7 @@ export class ModelCheckpoint extends Callback {
   }
 
   private async save(path: string): Promise<void> {
-    const saver = this.saver ?? (await import('./checkpoint-io')).saveCheckpoint;
+    const saver = this.saver ?? saveCheckpoint;
     await saver(this.ctx.model, path, { weightsOnly: this.saveWeightsOnly });
   }
 
