@@ -1,9 +1,93 @@
-/** `facial bench` (a later issue fills this in). */
+/**
+ * `facial bench`: training and prediction throughput of both ResNet-50s on the selected
+ * backend, one JSON line per case with --json. bench/compare.ts runs it next to the
+ * PyTorch yardstick and prints the ratios.
+ */
 import { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { resnet50 } from '../resnet50';
+import { resnet50AnySize } from '../resnet50-anysize';
+import { makeTrainStep } from '../train';
+import { NUM_CLASSES } from '../emotions';
+
+/** One benchmark case: which model, at which input side and batch. */
+interface BenchCase {
+  model: 'resnet50-anysize' | 'resnet50';
+  size: number;
+  batch: number;
+}
+
+/** The cases the issue names: anysize at 48 (batch 32) and Keras-style at 200 (batch 8). */
+const CASES: BenchCase[] = [
+  { model: 'resnet50-anysize', size: 48, batch: 32 },
+  { model: 'resnet50', size: 200, batch: 8 },
+];
+
+function buildModel(c: BenchCase): tf.LayersModel {
+  const inputShape: [number, number, number] = [c.size, c.size, 1];
+  return c.model === 'resnet50'
+    ? resnet50({ inputShape, includeTop: true, classes: NUM_CLASSES, seed: 0 })
+    : resnet50AnySize({ inputShape, classes: NUM_CLASSES, seed: 0 });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Median seconds of `steps` calls of `fn` after one warm-up call (kernel set-up, JIT). */
+async function timeMedian(fn: () => Promise<void> | void, steps: number): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return median(times);
+}
+
+/** Measures one case: images/s for an Adam training step and for a forward pass. */
+async function runCase(c: BenchCase, steps: number): Promise<Record<string, unknown>> {
+  const model = buildModel(c);
+  // The same work as the PyTorch yardstick: random inputs in -0.5..0.5, Adam 1e-3.
+  const xs = tf.randomUniform([c.batch, c.size, c.size, 1], -0.5, 0.5, 'float32', 1) as tf.Tensor4D;
+  const ys = tf.oneHot(tf.randomUniform([c.batch], 0, NUM_CLASSES, 'int32', 2), NUM_CLASSES).toFloat() as tf.Tensor2D;
+  const optimizer = tf.train.adam(1e-3);
+  const step = makeTrainStep(model, optimizer);
+  const trainS = await timeMedian(() => { step(xs, ys); }, steps);
+  const predictS = await timeMedian(async () => {
+    const out = model.predict(xs) as tf.Tensor;
+    await out.data();
+    out.dispose();
+  }, steps);
+  tf.dispose([xs, ys]);
+  optimizer.dispose();
+  model.dispose();
+  return {
+    backend: tf.getBackend(), model: c.model, size: c.size, batch: c.batch, steps,
+    train_img_s: +(c.batch / trainS).toFixed(2), predict_img_s: +(c.batch / predictS).toFixed(2),
+  };
+}
 
 /** Adds the bench subcommand to `program`. */
 export function register(program: Command): void {
-  program.command('bench').description('bench (not implemented yet)').action(() => {
-    throw new Error('bench: not implemented yet');
-  });
+  program
+    .command('bench')
+    .description('measure training and prediction images/s of both ResNet-50s on the selected backend')
+    .option('--json', 'one JSON object per line')
+    .option('--steps <n>', 'timed steps per case (median is reported), after one warm-up', '3')
+    .option('--only <model>', 'run only resnet50-anysize or resnet50')
+    .action(async (opts: { json?: boolean; steps: string; only?: string }) => {
+      const steps = Number(opts.steps);
+      if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a positive integer, got '${opts.steps}'`);
+      const cases = opts.only ? CASES.filter((c) => c.model === opts.only) : CASES;
+      if (!cases.length) throw new Error(`--only: unknown model '${opts.only}' (resnet50-anysize or resnet50)`);
+      for (const c of cases) {
+        const row = await runCase(c, steps);
+        process.stdout.write(opts.json ? `${JSON.stringify(row)}\n`
+          : `${row.model} ${row.size}x${row.size} batch ${row.batch} on ${row.backend}: train ${row.train_img_s} img/s, predict ${row.predict_img_s} img/s\n`);
+      }
+    });
 }
