@@ -16,8 +16,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { KernelScope } from './kernel-call';
+import { col2im, flipSwapFilter, pickTransposed } from './heap-ops';
 
 type Shape4 = [number, number, number, number];
+
+/** Up to this many input channels, the input gradient of a KxK conv goes through col2im. */
+const SMALL_INPUT_CHANNELS = 4;
 
 interface ConvGradAttrs {
   strides: number | [number, number];
@@ -73,15 +77,8 @@ export function conv2DBackpropFilterImpl(s: KernelScope, x: TensorInfo, dy: Tens
 
   if (kh === 1 && kw === 1 && pt === 0 && pl === 0) {
     // Pick the input pixels the 1x1 kernel reads, then one GEMM [ci, n·oh·ow] x [n·oh·ow, co].
-    let xs = x;
-    if (sh > 1 || sw > 1) {
-      xs = s.run('StridedSlice', { x }, {
-        begin: [0, 0, 0, 0], end: [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, ci], strides: [1, sh, sw, 1],
-        beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-      });
-    }
     const k = n * oh * ow;
-    const xT = s.reshape(s.transpose(s.reshape(xs, [k, ci]), [1, 0]), [1, 1, ci, k]);
+    const xT = s.track(pickTransposed(s.backend, x, sh, sw, oh, ow));
     const dw = conv(s, xT, s.reshape(dy, [1, 1, k, co]), [0, 0, 0, 0]);
     return s.keep(s.reshape(dw, [1, 1, ci, co]));
   }
@@ -100,7 +97,7 @@ export function conv2DBackpropInputImpl(s: KernelScope, dy: TensorInfo, filter: 
   attrs: ConvGradAttrs): TensorInfo {
   const info = convInfoFor(inputShape, filter.shape as Shape4, attrs, 'Conv2DBackpropInput');
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw,
-    outHeight: oh, outWidth: ow, inHeight: h, inWidth: w } = info;
+    outHeight: oh, outWidth: ow, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
   const { top: pt, left: pl } = info.padInfo;
 
   if (kh === 1 && kw === 1 && pt === 0 && pl === 0) {
@@ -110,8 +107,17 @@ export function conv2DBackpropInputImpl(s: KernelScope, dy: TensorInfo, filter: 
     return s.keep(padOrCropEnd(s, dx, h - oh * sh, w - ow * sw));
   }
 
+  if (ci <= SMALL_INPUT_CHANNELS) {
+    // Few input channels (the stem conv, whose input gradient tfjs's fused conv computes even
+    // though nothing uses it): a stride-1 conv would have ci outputs and run poorly, so take
+    // the per-pixel patch gradients as one GEMM and scatter-add them.
+    const wR = s.reshape(s.transpose(s.reshape(filter, [kh * kw * ci, co]), [1, 0]), [1, 1, co, kh * kw * ci]);
+    const patches = conv(s, dy, wR, [0, 0, 0, 0]);
+    return col2im(s.backend, patches, inputShape, kh, kw, sh, sw, pt, pl);
+  }
+
   // dx[i] = sum_k dyZ[i + pt - (kh-1) + k] * Wflip[k], dyZ = dy zero-inserted by the stride.
-  const wFlip = s.transpose(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+  const wFlip = s.track(flipSwapFilter(s.backend, filter));
   let dyZ = dy;
   let zh = oh;
   let zw = ow;

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { convGradKernelConfigs } from './conv-grads';
+import { fusedBatchNormGradConfig, meanGradConfig } from './batchnorm-grad';
 
 export { convGradKernelConfigs } from './conv-grads';
 
@@ -14,10 +15,12 @@ export function trainingKernelConfigs(backendName: string): KernelConfig[] {
 }
 
 const registered = new Set<string>();
+let gradientsRegistered = false;
 
 /**
  * Registers (replacing tfjs's own where it has one) the training kernels on `backendName`
- * (default 'wasm'). Idempotent: a second call for the same backend does nothing.
+ * (default 'wasm'), and the leaner batch-norm/mean gradients (for all backends: same values,
+ * fewer full-size passes). Idempotent: a second call for the same backend does nothing.
  */
 export function registerWasmTrainingKernels(backendName = 'wasm'): void {
   if (registered.has(backendName)) return;
@@ -26,4 +29,9 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): void {
     tf.registerKernel(config);
   }
   registered.add(backendName);
+  if (!gradientsRegistered) {
+    tf.registerGradient(fusedBatchNormGradConfig);
+    tf.registerGradient(meanGradConfig);
+    gradientsRegistered = true;
+  }
 }

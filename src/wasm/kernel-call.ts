@@ -34,6 +34,12 @@ export class KernelScope {
     return out;
   }
 
+  /** Adopts a TensorInfo made outside run() (e.g. by a heap loop) as an intermediate. */
+  track(x: TensorInfo): TensorInfo {
+    this.temps.push(x);
+    return x;
+  }
+
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
     return this.run('Reshape', { x }, { shape });
   }

@@ -1,0 +1,100 @@
+/**
+ * Times ResNet-50 (any-size) training steps and prediction, and prints images/s.
+ *
+ *   npx ts-node bench/step.ts [--backend wasm] [--size 48] [--batch 32] [--steps 3] [--warmup 1]
+ *                             [--profile] [--predict-only] [--no-predict]
+ *
+ * A step is what training runs: optimizer.minimize of categorical cross-entropy + the model's
+ * regularisation losses, in training mode (src/train.ts makeTrainStep when it exists).
+ * --profile prints the time per kernel name of one step (tf.profile), to see where it goes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import * as os from 'node:os';
+import { registerWasmTrainingKernels } from '../src/wasm';
+import { resnet50AnySize } from '../src/resnet50-anysize';
+
+type StepFn = (xs: tf.Tensor4D, ys: tf.Tensor2D) => { loss: number; acc: number };
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+
+/** The training step: src/train.ts's makeTrainStep if present, else the same thing inline. */
+function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer): StepFn {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const train = require('../src/train') as { makeTrainStep?: (m: tf.LayersModel, o: tf.Optimizer) => StepFn };
+  if (typeof train.makeTrainStep === 'function') return train.makeTrainStep(model, optimizer);
+  return (xs, ys) => {
+    const loss = optimizer.minimize(() => {
+      const probs = model.apply(xs, { training: true }) as tf.Tensor;
+      const ce = tf.metrics.categoricalCrossentropy(ys, probs).mean();
+      const reg = model.losses.map((fn) => fn());
+      return reg.length > 0 ? tf.addN([ce, ...reg]) as tf.Scalar : ce as tf.Scalar;
+    }, true) as tf.Scalar;
+    const value = loss.dataSync()[0];
+    loss.dispose();
+    return { loss: value, acc: NaN };
+  };
+}
+
+async function main(): Promise<void> {
+  const backend = arg('backend', 'wasm');
+  const size = Number(arg('size', '48'));
+  const batch = Number(arg('batch', '32'));
+  const steps = Number(arg('steps', '3'));
+  const warmup = Number(arg('warmup', '1'));
+  if (backend.startsWith('wasm')) registerWasmTrainingKernels(backend);
+  await tf.setBackend(backend);
+  await tf.ready();
+
+  const model = resnet50AnySize({ inputShape: [size, size, 1], seed: 1 });
+  const xs = tf.randomUniform([batch, size, size, 1], -0.5, 0.5, 'float32', 7) as tf.Tensor4D;
+  const ys = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 7), 'int32'), 7).toFloat() as tf.Tensor2D;
+  const load = os.loadavg()[0].toFixed(2);
+  const result: Record<string, unknown> = { backend: tf.getBackend(), size, batch, load1: load };
+
+  if (!flag('predict-only')) {
+    const step = trainStep(model, tf.train.adam(1e-3));
+    for (let i = 0; i < warmup; i++) step(xs, ys);
+    if (flag('profile')) {
+      const info = await tf.profile(() => { step(xs, ys); });
+      const byKernel = new Map<string, { ms: number; n: number }>();
+      for (const k of info.kernels) {
+        const e = byKernel.get(k.name) ?? { ms: 0, n: 0 };
+        e.ms += Number(k.kernelTimeMs) || 0;
+        e.n += 1;
+        byKernel.set(k.name, e);
+      }
+      const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
+      const total = rows.reduce((a, [, e]) => a + e.ms, 0);
+      console.log(`profile of one step: ${total.toFixed(0)} ms in ${info.kernels.length} kernels`);
+      for (const [name, e] of rows.slice(0, 25)) console.log(`  ${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms  x${e.n}`);
+    }
+    const before = tf.memory().numTensors;
+    const t0 = performance.now();
+    let loss = NaN;
+    for (let i = 0; i < steps; i++) loss = step(xs, ys).loss;
+    const ms = (performance.now() - t0) / steps;
+    result.step_ms = Math.round(ms);
+    result.train_img_s = Number((batch * 1000 / ms).toFixed(2));
+    result.loss = Number(loss.toFixed(4));
+    result.leaked_tensors = tf.memory().numTensors - before;
+  }
+  if (!flag('no-predict')) {
+    const predict = () => tf.tidy(() => (model.predict(xs) as tf.Tensor).dataSync());
+    predict();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) predict();
+    result.predict_img_s = Number((batch * steps * 1000 / (performance.now() - t0)).toFixed(2));
+  }
+  result.load1_end = os.loadavg()[0].toFixed(2);
+  console.log(JSON.stringify(result));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

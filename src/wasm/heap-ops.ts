@@ -1,0 +1,100 @@
+/**
+ * Memory-bound rearrangements done by plain loops over the wasm heap.
+ *
+ * For pure data movement a JIT-compiled JS loop over Float32Array views of the wasm memory is as
+ * fast as tfjs-backend-wasm's generic Reverse / StridedSlice kernels, and lets two steps (flip +
+ * transpose, strided pick + transpose, scatter-add of patches) happen in one pass.
+ */
+import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs';
+
+/** The parts of tfjs-backend-wasm's BackendWasm used here (not in its public typings). */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+function heap(backend: KernelBackend): WasmHeapBackend {
+  return backend as unknown as WasmHeapBackend;
+}
+
+/** w [KH, KW, CI, CO] -> out [KH, KW, CO, CI] with out[i, j, o, c] = w[KH-1-i, KW-1-j, c, o]. */
+export function flipSwapFilter(backend: KernelBackend, w: TensorInfo): TensorInfo {
+  const [kh, kw, ci, co] = w.shape;
+  const b = heap(backend);
+  const out = b.makeOutput([kh, kw, co, ci], 'float32');
+  const src = b.typedArrayFromHeap(w);
+  const dst = b.typedArrayFromHeap(out);
+  const plane = ci * co;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const s0 = ((kh - 1 - i) * kw + (kw - 1 - j)) * plane;
+      const d0 = (i * kw + j) * plane;
+      for (let c = 0; c < ci; c++) {
+        const s = s0 + c * co;
+        for (let o = 0; o < co; o++) dst[d0 + o * ci + c] = src[s + o];
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * x [N, H, W, C] -> out [1, 1, C, N*OH*OW], out[c, (n, i, j)] = x[n, i*sh, j*sw, c]: the pixels a
+ * 1x1 kernel of stride (sh, sw) reads, channels first.
+ */
+export function pickTransposed(backend: KernelBackend, x: TensorInfo, sh: number, sw: number,
+  oh: number, ow: number): TensorInfo {
+  const [n, h, w, c] = x.shape;
+  const b = heap(backend);
+  const k = n * oh * ow;
+  const out = b.makeOutput([1, 1, c, k], 'float32');
+  const src = b.typedArrayFromHeap(x);
+  const dst = b.typedArrayFromHeap(out);
+  let col = 0;
+  for (let bn = 0; bn < n; bn++) {
+    for (let i = 0; i < oh; i++) {
+      const row = (bn * h + i * sh) * w;
+      for (let j = 0; j < ow; j++, col++) {
+        const s = (row + j * sw) * c;
+        for (let ch = 0; ch < c; ch++) dst[ch * k + col] = src[s + ch];
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Scatter-adds patches back into an image: p [N, OH, OW, KH*KW*C] holds, for every output pixel,
+ * the contribution to each input pixel its kernel window covers; the result dx [N, H, W, C] is
+ * dx[n, oh*sh + i - pt, ow*sw + j - pl, c] += p[n, oh, ow, (i, j, c)], out-of-image taps dropped.
+ */
+export function col2im(backend: KernelBackend, p: TensorInfo, inShape: number[], kh: number, kw: number,
+  sh: number, sw: number, pt: number, pl: number): TensorInfo {
+  const [n, oh, ow] = p.shape;
+  const [, h, w, c] = inShape;
+  const b = heap(backend);
+  const out = b.makeOutput([n, h, w, c], 'float32');
+  const src = b.typedArrayFromHeap(p);
+  const dst = b.typedArrayFromHeap(out);
+  dst.fill(0);
+  const patch = kh * kw * c;
+  let s = 0;
+  for (let bn = 0; bn < n; bn++) {
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++, s += patch) {
+        for (let i = 0; i < kh; i++) {
+          const r = y * sh + i - pt;
+          if (r < 0 || r >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const q = x * sw + j - pl;
+            if (q < 0 || q >= w) continue;
+            const d = ((bn * h + r) * w + q) * c;
+            const t = s + (i * kw + j) * c;
+            for (let ch = 0; ch < c; ch++) dst[d + ch] += src[t + ch];
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
