@@ -4,7 +4,14 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { Facial } from '../src/facial';
+import { saveModel } from '../src/model-io';
+import { loadTrainedModel } from '../src/trained-model';
+import { runVerify } from '../src/cli/verify';
 import { evaluateModel, EvaluationData, formatSeedTable, resultsToJson } from '../src/verify';
 import { classificationReport } from '../src/metrics';
 import type { SplitName } from '../src/facial';
@@ -97,4 +104,57 @@ test('resultsToJson: seed row names, percent, confusion counts', () => {
   // macro over 7 labels: precision (1 + 1 + 0.5) / 7, as sklearn with labels=range(7)
   assert.equal(json.Testing.precision, Math.round((2.5 / 7) * 1e6) / 1e4);
   assert.deepEqual(json.Testing.confusion[1], [0, 1, 1, 0, 0, 0, 0]);
+});
+
+/** A tiny FER2013 CSV: `counts` rows per Usage, pseudo-random faces with an uneven grey range. */
+function writeTinyCsv(file: string, counts: Record<string, number>): void {
+  let state = 7;
+  const rand = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const lines = ['emotion,pixels,Usage'];
+  for (const [usage, n] of Object.entries(counts)) {
+    for (let i = 0; i < n; i++) {
+      const lo = Math.floor(rand() * 60), span = 80 + Math.floor(rand() * 100);
+      const px = Array.from({ length: 48 * 48 }, () => lo + Math.floor(rand() * span));
+      lines.push(`${Math.floor(rand() * 7)},${px.join(' ')},${usage}`);
+    }
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+}
+
+test('verify CLI path: a saved 32x32 model is scored on bytescaled, resized data exactly as the full Facial tensors give', async () => {
+  await tf.setBackend('cpu');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facial-verify-'));
+  try {
+    const csv = path.join(dir, 'tiny.csv');
+    writeTinyCsv(csv, { Training: 9, PublicTest: 5, PrivateTest: 6 });
+    const model = tf.sequential();
+    model.add(tf.layers.conv2d({ inputShape: [32, 32, 1], filters: 4, kernelSize: 5, strides: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }));
+    model.add(tf.layers.flatten());
+    model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }));
+    await saveModel(model, path.join(dir, 'model'));
+    const before = tf.memory().numTensors;
+    const { trained, facial, results } = await runVerify({ model_weights: path.join(dir, 'model'), data: csv, batch_size: 4, limit: 8 });
+    assert.equal(trained.imageSize, 32);
+    assert.ok(facial.stretch, 'a model trained at a resized size gets bytescaled data, as FACIAL(resize=...)');
+    // Reference: the full (non-compact) tensors of the same data, predicted in one go.
+    const full = new Facial({ csvPath: csv, resize: 32, limit: 8 });
+    for (const [split, data, labels, n] of [['train', full.trainData, full.trainLabels, 8], ['validation', full.validationData, full.validationLabels, 5], ['test', full.testData, full.testLabels, 6]] as const) {
+      const pred = tf.tidy(() => (model.predict(data!) as tf.Tensor2D).argMax(1).arraySync() as number[]);
+      const truth = tf.tidy(() => labels!.argMax(1).arraySync() as number[]);
+      const expected = classificationReport(truth, pred);
+      const got = results[split]!;
+      assert.equal(got.support, n);
+      assert.deepEqual(Array.from(got.yPred), pred, split);
+      assert.deepEqual(got.confusion, expected.confusion, split);
+      assert.equal(got.f1, expected.f1);
+    }
+    full.dispose();
+    facial.dispose();
+    trained.model.dispose();
+    assert.equal(tf.memory().numTensors, before, 'runVerify leaked tensors');
+    await assert.rejects(loadTrainedModel(path.join(dir, 'model'), { imageSize: 48 }), /--image_size 48 does not match .* 32x32/);
+    model.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
