@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
@@ -14,6 +15,7 @@ import { predict } from '../src/predict';
 import { decodeImage, encodeGrayPng, toGrayscale } from '../src/image-io';
 import { bytescale, resizeBilinear } from '../src/resize';
 import { EMOTIONS } from '../src/emotions';
+import { saveModel } from '../src/model-io';
 
 function tinyModel(side: number): tf.LayersModel {
   const model = tf.sequential();
@@ -136,4 +138,42 @@ test('decoded images are accepted and named by index', async () => {
   assert.equal(r.source, 'image[0]');
   assert.ok(Math.abs(r.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
   model.dispose();
+});
+
+test('facial predict CLI: table and JSON, broken file named on stderr, exit code 1, others scored', async () => {
+  await tf.setBackend('cpu');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facial-predict-cli-'));
+  try {
+    const faces = path.join(dir, 'faces');
+    fs.mkdirSync(path.join(faces, 'sub'), { recursive: true });
+    const [colour, grey, photo] = writeFixtures(faces);
+    fs.renameSync(photo, path.join(faces, 'sub', path.basename(photo)));
+    fs.writeFileSync(path.join(faces, 'readme.txt'), 'skipped: not an image extension');
+    const broken = path.join(dir, 'broken.jpg');
+    fs.writeFileSync(broken, Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01]));
+    const model = tinyModel(24);
+    await saveModel(model, path.join(dir, 'model'));
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--require', 'ts-node/register', path.join(__dirname, '..', 'src', 'cli', 'main.ts'), 'predict', ...args, '--model', path.join(dir, 'model'), '--backend', 'cpu'],
+      { encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+    const json = run(faces, broken, '--json', '--batch_size', '2');
+    assert.equal(json.status, 1, json.stderr);
+    const out = JSON.parse(json.stdout) as { predictions: { file: string; emotion: string; probabilities: Record<string, number> }[]; errors: { file: string; error: string }[] };
+    const scoredFiles = [colour, grey, path.join(faces, 'sub', path.basename(photo))];
+    assert.deepEqual(out.predictions.map((p) => p.file), scoredFiles);
+    assert.deepEqual(out.errors.map((e) => e.file), [broken]);
+    const expected = manual(model, scoredFiles, 24, true);
+    out.predictions.forEach((p, i) => EMOTIONS.forEach((e, c) => assert.ok(Math.abs(p.probabilities[e] - expected[i][c]) < 1e-6)));
+    const table = run(grey, broken); // the table still prints; the broken file goes to stderr
+    assert.equal(table.status, 1, table.stderr);
+    assert.ok(table.stderr.includes(broken), table.stderr);
+    const [header, row] = table.stdout.trim().split('\n');
+    assert.match(header, /^file\s+emotion\s+Angry\s+Disgust\s+Fear\s+Happy\s+Sad\s+Surprise\s+Neutral$/);
+    const cells = row.split(/\s{2,}/);
+    assert.equal(cells[0], grey);
+    assert.equal(cells[1], EMOTIONS[expected[1].indexOf(Math.max(...expected[1]))]);
+    assert.deepEqual(cells.slice(2), expected[1].map((p) => (100 * p).toFixed(2)));
+    model.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
