@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -7,9 +7,13 @@ import * as tf from '@tensorflow/tfjs';
 import { fileSystemIO, loadModel, saveModel } from '../src/model-io';
 import { resnet50AnySize } from '../src/resnet50-anysize';
 
+const made: string[] = [];
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'model-io-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-io-'));
+  made.push(dir);
+  return dir;
 }
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 /** A small model with the layer kinds ResNet uses (conv bias, BN with non-trainable stats, regularizer). */
 function smallModel(seed: number): tf.LayersModel {
