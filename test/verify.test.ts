@@ -11,6 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Facial } from '../src/facial';
 import { saveModel } from '../src/model-io';
 import { loadTrainedModel } from '../src/trained-model';
+import { resnet50AnySize } from '../src/resnet50-anysize';
+import { saveKerasWeights } from '../src/keras-h5';
 import { runVerify } from '../src/cli/verify';
 import { evaluateModel, EvaluationData, formatSeedTable, resultsToJson } from '../src/verify';
 import { classificationReport } from '../src/metrics';
@@ -153,6 +155,27 @@ test('verify CLI path: a saved 32x32 model is scored on bytescaled, resized data
     trained.model.dispose();
     assert.equal(tf.memory().numTensors, before, 'runVerify leaked tensors');
     await assert.rejects(loadTrainedModel(path.join(dir, 'model'), { imageSize: 48 }), /--image_size 48 does not match .* 32x32/);
+    model.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loadTrainedModel rebuilds the architecture for a Keras .h5 and loads its weights', async () => {
+  await tf.setBackend('cpu');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facial-h5-'));
+  try {
+    const original = resnet50AnySize({ inputShape: [32, 32, 1], classes: 7, seed: 11 });
+    const h5 = path.join(dir, 'weights.h5');
+    await saveKerasWeights(original, h5);
+    const { model, imageSize, format } = await loadTrainedModel(h5, { imageSize: 32 }); // 32 != 200: raghakot's model
+    assert.deepEqual([imageSize, format, model.layers.length], [32, 'keras-h5', original.layers.length]);
+    const x = tf.randomUniform([1, 32, 32, 1], -0.5, 0.5, 'float32', 3);
+    const [a, b] = [original.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor];
+    assert.ok(tf.max(tf.abs(tf.sub(a, b))).arraySync() as number < 1e-6, 'same weights, same output');
+    tf.dispose([x, a, b]);
+    await assert.rejects(loadTrainedModel(path.join(dir, 'missing.h5')), /missing\.h5: no such model file/);
+    original.dispose();
     model.dispose();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
