@@ -17,6 +17,7 @@ import {
   FER_PIXELS, FerCsvData, FerSplitRaw, SPLITS, SkippedRows, SplitName, describeSkipped, readFerCsv, readFerCsvSync,
 } from './fer-csv';
 import { prepareFaceNormalisedInto } from './resize';
+import { PARALLEL_FILL, fillFacesParallel } from './parallel-fill';
 
 export type { SplitName } from './fer-csv';
 
@@ -140,8 +141,15 @@ export class Facial {
       const n = this.count(split);
       if (this.rawSplits[split] === undefined) continue;
       const s = this.size;
-      const xs = new Float32Array(n * s * s);
-      this.fillImages(split, null, xs);
+      let xs: Float32Array;
+      if (n * s * s >= PARALLEL_FILL.minFloats && PARALLEL_FILL.threads > 1) {
+        // Shared memory so worker threads can write their ranges straight into the one array.
+        xs = new Float32Array(new SharedArrayBuffer(n * s * s * 4));
+        fillFacesParallel(this.rawOrThrow(split).pixels, n, FER_SIZE, s, this.stretch, xs);
+      } else {
+        xs = new Float32Array(n * s * s);
+        this.fillImages(split, null, xs);
+      }
       // tf keeps the typed array itself on the cpu backend: no second copy of the images.
       const data = tf.tensor4d(xs, [n, s, s, 1], 'float32');
       const labels = this.oneHot(split, null);

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { Facial, SAMPLE_CSV_PATH } from '../src/facial';
 import { prepareFace } from '../src/resize';
+import { PARALLEL_FILL } from '../src/parallel-fill';
 
 const csvPath = SAMPLE_CSV_PATH;
 
@@ -121,4 +122,20 @@ test('on wasm, full tensors past the limit are refused before allocating, naming
   assert.deepEqual(xs.shape, [1, 1300, 1300, 1]);
   tf.dispose([xs, ys]);
   await tf.setBackend('cpu');
+});
+
+test('the multi-threaded fill (used for big tensors) gives exactly the single-threaded result', async () => {
+  await tf.setBackend('cpu');
+  const single = new Facial({ csvPath, resize: 30, splits: ['train'] });
+  const saved = { ...PARALLEL_FILL };
+  Object.assign(PARALLEL_FILL, { minFloats: 0, threads: 3 });
+  try {
+    const multi = new Facial({ csvPath, resize: 30, splits: ['train'] });
+    assert.ok(multi.trainData!.dataSync().buffer instanceof SharedArrayBuffer, 'took the threaded path');
+    assert.deepEqual(multi.trainData!.dataSync(), single.trainData!.dataSync());
+    multi.dispose();
+  } finally {
+    Object.assign(PARALLEL_FILL, saved);
+  }
+  single.dispose();
 });
