@@ -74,6 +74,8 @@ export interface DirectoryFlowOptions extends FlowOptions {
   classes?: string[];
   /** 'error' (default): a bad image stops with its file name; 'skip': it is dropped and counted. */
   onBadImage?: 'error' | 'skip';
+  /** Read the next batch's files while the current batch trains (default true). */
+  prefetch?: boolean;
 }
 
 /** Keras-style image augmentation and batching. */
@@ -314,11 +316,12 @@ export class DirectoryFlow implements DataSource {
     const order = epochOrder(this.size, this.opts.shuffle ?? true, seed, epoch);
     const slice = (b: number) => order.subarray(b * this.batchSize, Math.min(this.size, (b + 1) * this.batchSize));
     const shape: [number, number, number] = [this.target[0], this.target[1], 1];
-    let pending = this.numBatches > 0 ? this.load(slice(0)) : null;
-    for (let b = 0; b < this.numBatches && pending; b++) {
-      const { pixels, labels } = await pending;
+    const prefetch = this.opts.prefetch !== false;
+    let pending: ReturnType<DirectoryFlow['load']> | null = null;
+    for (let b = 0; b < this.numBatches; b++) {
+      const { pixels, labels } = await (pending ?? this.load(slice(b)));
       // Prefetch: the next batch's file reads run in libuv's pool while this batch trains.
-      pending = b + 1 < this.numBatches ? this.load(slice(b + 1)) : null;
+      pending = prefetch && b + 1 < this.numBatches ? this.load(slice(b + 1)) : null;
       pending?.catch(() => undefined); // surfaced when awaited; avoids an unhandled rejection meanwhile
       if (labels.length === 0) continue;
       const out = this.gen.transformBatch(pixels, labels.length, shape, mulberry32(mixSeed(seed, epoch, b)));
