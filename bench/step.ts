@@ -1,7 +1,7 @@
 /**
  * Times ResNet-50 (any-size) training steps and prediction, and prints images/s.
  *
- *   npx ts-node bench/step.ts [--backend wasm] [--size 48] [--batch 32] [--steps 3] [--warmup 1]
+ *   npx ts-node bench/step.ts [--backend wasm|wasm-threaded [--threads 2]] [--size 48] [--batch 32] [--steps 3] [--warmup 1]
  *                             [--profile] [--predict-only] [--no-predict]
  *
  * A step is what training runs: optimizer.minimize of categorical cross-entropy + the model's
@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as os from 'node:os';
-import { registerWasmTrainingKernels } from '../src/wasm';
+import { registerThreadedWasmBackend, registerWasmTrainingKernels } from '../src/wasm';
 import { resnet50AnySize } from '../src/resnet50-anysize';
 
 type StepFn = (xs: tf.Tensor4D, ys: tf.Tensor2D) => { loss: number; acc: number };
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   const batch = Number(arg('batch', '32'));
   const steps = Number(arg('steps', '3'));
   const warmup = Number(arg('warmup', '1'));
-  if (backend.startsWith('wasm')) registerWasmTrainingKernels(backend);
+  if (backend === 'wasm-threaded') await registerThreadedWasmBackend({ threads: Number(arg('threads', '2')) });
+  else if (backend === 'wasm') registerWasmTrainingKernels();
   await tf.setBackend(backend);
   await tf.ready();
 
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   const ys = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 7), 'int32'), 7).toFloat() as tf.Tensor2D;
   const load = os.loadavg()[0].toFixed(2);
   const result: Record<string, unknown> = { backend: tf.getBackend(), size, batch, load1: load };
+  if (backend === 'wasm-threaded') result.threads = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
 
   if (!flag('predict-only')) {
     const step = trainStep(model, tf.train.adam(1e-3));
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
   }
   result.load1_end = os.loadavg()[0].toFixed(2);
   console.log(JSON.stringify(result));
+  process.exit(0); // the threaded backend's idle workers would keep Node alive
 }
 
 main().catch((e) => {

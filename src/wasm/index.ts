@@ -35,3 +35,5 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): void {
     gradientsRegistered = true;
   }
 }
+
+export { registerThreadedWasmBackend, ThreadedWasmOptions } from './threaded';
