@@ -7,6 +7,7 @@ export * from './backend';
 export * from './facial';
 export * from './fer-csv';
 export * from './resize';
+export * from './preprocess';
 export * from './image-io';
 export * from './resnet50';
 export * from './resnet50-anysize';

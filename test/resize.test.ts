@@ -5,6 +5,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { bytescale, resizeBilinear, prepareFace, NORMALISE_TABLE } from '../src/resize';
 
 const u8 = (a: number[]) => new Uint8Array(a);
@@ -71,4 +74,16 @@ test('normalisation table is x / 255 - 0.5', () => {
   assert.equal(NORMALISE_TABLE[0], -0.5);
   assert.equal(NORMALISE_TABLE[255], 0.5);
   assert.equal(NORMALISE_TABLE[51], Math.fround(51 / 255 - 0.5));
+});
+
+test('resizeBilinear equals Pillow 9.4 Image.resize(BILINEAR) byte for byte (fixture from scripts/pil-reference.py)', () => {
+  const ref = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'pil-bilinear.json'), 'utf8')) as {
+    images: Record<string, number[]>; cases: { image: string; w: number; h: number; sha256: string; out?: number[] }[];
+  };
+  assert.equal(ref.cases.length, 10);
+  for (const c of ref.cases) {
+    const out = resizeBilinear(Uint8Array.from(ref.images[c.image]), 48, 48, c.w, c.h);
+    if (c.out) assert.deepEqual([...out], c.out, `${c.image} -> ${c.w}x${c.h}`);
+    assert.equal(createHash('sha256').update(out).digest('hex'), c.sha256, `${c.image} -> ${c.w}x${c.h}`);
+  }
 });
