@@ -6,6 +6,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { Facial, SAMPLE_CSV_PATH } from '../src/facial';
@@ -138,4 +141,22 @@ test('the multi-threaded fill (used for big tensors) gives exactly the single-th
     Object.assign(PARALLEL_FILL, saved);
   }
   single.dispose();
+});
+
+test('skipBadRows: Facial keeps the good rows and exposes what it skipped', async () => {
+  await tf.setBackend('cpu');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facial-skip-'));
+  try {
+    const px = (v: number) => new Array(2304).fill(v).join(' ');
+    const file = path.join(dir, 'skip.csv');
+    fs.writeFileSync(file, `emotion,pixels,Usage\n2,${px(10)},Training\n8,${px(20)},Training\n4,${px(30)},PrivateTest\n`);
+    assert.throws(() => new Facial({ csvPath: file }), new RegExp(`${file}:3: emotion '8'`));
+    const f = await Facial.load({ csvPath: file, skipBadRows: true });
+    assert.deepEqual([f.count('train'), f.count('test')], [1, 1]);
+    assert.deepEqual(f.skipped.byReason, { 'bad label': 1 });
+    assert.deepEqual(f.trainLabels!.arraySync(), [[0, 0, 1, 0, 0, 0, 0]]);
+    f.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
