@@ -55,15 +55,18 @@ export function register(program: Command): void {
           stream: process.stdout, hideCursor: true, etaBuffer: 200,
         })
         : null;
-      const started = Date.now();
+      let started = Date.now(); // reset when writing starts, so the rate leaves out the CSV read
       const result = await preprocessToFolders({
         csvPath, outDir: flags.out, size: flags.size, stretch: flags.stretch, splits, limit: flags.limit,
         workers: flags.workers, skipBadRows: flags.skipBadRows,
         onProgress: (done, total) => {
           if (!bar) return;
-          const rate = Math.round(done / Math.max((Date.now() - started) / 1000, 1e-3));
-          if (done === 0) bar.start(total, 0, { rate: 0 });
-          else bar.update(done, { rate });
+          if (done === 0) {
+            started = Date.now();
+            bar.start(total, 0, { rate: 0 });
+            return;
+          }
+          bar.update(done, { rate: Math.round(done / Math.max((Date.now() - started) / 1000, 1e-3)) });
         },
       });
       bar?.stop();
