@@ -153,6 +153,7 @@ export class FerRowCollector {
   private limit: number;
   readonly skipped: SkippedRows = { count: 0, byReason: {}, examples: [] };
   lastLine = 0;
+  private dataRows = 0;
 
   constructor(readonly file: string, private options: FerCsvOptions = {}) {
     for (const s of options.splits ?? SPLITS) {
@@ -171,6 +172,7 @@ export class FerRowCollector {
       return this.wantsMore();
     }
     if (fields.length === 1 && fields[0] === '') return true; // blank line (e.g. the final newline)
+    this.dataRows++;
     try {
       this.record(fields);
     } catch (err) {
@@ -237,6 +239,7 @@ export class FerRowCollector {
   /** Ends the read: checks the file had a header and returns the splits. */
   finish(): FerCsvData {
     if (!this.sawHeader) throw new FerCsvError(this.file, 1, 'file is empty (expected the header emotion,pixels,Usage)');
+    if (this.dataRows === 0 && this.wantsMore()) throw new FerCsvError(this.file, 2, 'no data rows after the header');
     const splits: Partial<Record<SplitName, FerSplitRaw>> = {};
     for (const [name, b] of this.builders) splits[name] = b.finish();
     return { file: this.file, splits, skipped: this.skipped };
@@ -271,6 +274,7 @@ function truncatedGzip(file: string, line: number, detail: string): FerCsvError 
 function parseText(text: string, collector: FerRowCollector): void {
   let line = 0;
   Papa.parse<string[]>(text, {
+    delimiter: ',', // FER2013 is comma-separated; naming it skips papaparse's guessing
     skipEmptyLines: false,
     step: (results, parser) => {
       line++;
@@ -342,7 +346,8 @@ export async function readFerCsv(file: string, options: FerCsvOptions = {}): Pro
     raw.on('error', (err) => stop(new FerCsvError(file, line + 1, `read failed: ${err.message}`)));
     gunzip?.on('error', (err) => stop(truncatedGzip(file, collector.lastLine + 1, err.message)));
     Papa.parse(source as unknown as File, {
-      skipEmptyLines: false,
+      delimiter: ',', // FER2013 is comma-separated; naming it skips papaparse's guessing
+    skipEmptyLines: false,
       step: (results: Papa.ParseStepResult<string[]>, parser: Papa.Parser) => {
         if (done) return;
         line++;

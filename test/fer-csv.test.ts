@@ -82,6 +82,7 @@ test('missing file and empty file', async () => {
   await expectError(write('empty.csv', []).replace(/$/, ''), 1, /file is empty/);
   fs.writeFileSync(path.join(dir, 'zero.csv'), '');
   await expectError(path.join(dir, 'zero.csv'), 1, /file is empty/);
+  await expectError(write('header-only.csv', [HEADER]), 2, /no data rows after the header/);
 });
 
 test('a header without emotion/pixels/Usage', async () => {
