@@ -183,6 +183,16 @@ export class FerRowCollector {
     return this.wantsMore();
   }
 
+  /** One papaparse step result at `line`, from either reader; false once nothing more is wanted. */
+  step(results: Papa.ParseStepResult<string[]>, line: number): boolean {
+    const quoteError = results.errors.find((e) => e.type === 'Quotes');
+    if (quoteError) {
+      this.malformed(quoteError.message, line);
+      return true;
+    }
+    return this.row(results.data, line);
+  }
+
   /** A problem found by the CSV framer (e.g. an unclosed quote) at `line`. */
   malformed(message: string, line: number): void {
     const problem = new RowProblem('malformed CSV', `malformed CSV: ${message}`);
@@ -277,9 +287,7 @@ function parseText(text: string, collector: FerRowCollector): void {
     delimiter: ',', // FER2013 is comma-separated; naming it skips papaparse's guessing
     skipEmptyLines: false,
     step: (results, parser) => {
-      line++;
-      if (results.errors.length > 0 && results.errors[0].type === 'Quotes') collector.malformed(results.errors[0].message, line);
-      else if (!collector.row(results.data, line)) parser.abort();
+      if (!collector.step(results, ++line)) parser.abort();
     },
   });
 }
@@ -352,8 +360,7 @@ export async function readFerCsv(file: string, options: FerCsvOptions = {}): Pro
         if (done) return;
         line++;
         try {
-          if (results.errors.length > 0 && results.errors[0].type === 'Quotes') collector.malformed(results.errors[0].message, line);
-          else if (!collector.row(results.data, line)) {
+          if (!collector.step(results, line)) {
             // Every kept split is full: stop reading now rather than at the end of the stream.
             stop(null, collector.finish());
             parser.abort(); // after stop(): abort() calls complete() synchronously

@@ -110,6 +110,11 @@ test('label outside 0..6 and unknown Usage', async () => {
     /Usage 'Validation' is not Training, PublicTest or PrivateTest/);
 });
 
+test('an unclosed quote is a malformed-CSV error at its line', async () => {
+  await expectError(write('quote.csv', [HEADER, row(0, pixels(0), 'Training'), `1,"${pixels(1).join(' ')},Training`, row(2, pixels(2), 'Training')]), 3,
+    /malformed CSV/);
+});
+
 test('a truncated .gz names the line where the data stops', async () => {
   const lines = [HEADER, ...Array.from({ length: 6 }, (_, i) => row(i % 7, pixels(i * 13), 'Training'))];
   const whole = zlib.gzipSync(lines.join('\n') + '\n');
