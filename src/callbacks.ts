@@ -5,6 +5,7 @@
  * Each stateful callback exposes getState/setState so a resumed run continues exactly.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { saveCheckpoint } from './checkpoint-io';
 
@@ -340,6 +341,8 @@ export class CSVLogger extends Callback {
 
   async onTrainBegin(): Promise<void> {
     this.columns = null;
+    // Keras fails here when the folder is missing; a run's output folder is ours to create.
+    fs.mkdirSync(path.dirname(path.resolve(this.filename)), { recursive: true });
     if (this.opts.append && fs.existsSync(this.filename) && fs.statSync(this.filename).size > 0) {
       const header = fs.readFileSync(this.filename, 'utf8').split('\n')[0];
       this.columns = header.split(this.opts.separator ?? ',');

@@ -137,6 +137,12 @@ test('CSVLogger writes epoch,loss,acc,val_loss,val_acc,lr and appends without a 
   ]);
 });
 
+test('CSVLogger creates the folder of its file (a fresh run prefix such as runs/demo)', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'csv-')), 'runs', 'nested', 'log.csv');
+  await drive(new CSVLogger(file), fakeContext(), [{ loss: 1, acc: 0.5, val_loss: 2, val_acc: 0.25, lr: 0.1 }]);
+  assert.deepEqual(fs.readFileSync(file, 'utf8').trim().split('\n'), ['epoch,loss,acc,val_loss,val_acc,lr', '0,1,0.5,2,0.25,0.1']);
+});
+
 test('TerminateOnNaN stops on a NaN or infinite batch loss only', async () => {
   const ctx = fakeContext();
   const cb = new TerminateOnNaN();
