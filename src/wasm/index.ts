@@ -37,3 +37,4 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): void {
 }
 
 export { registerThreadedWasmBackend, ThreadedWasmOptions } from './threaded';
+export { compileForInference, fastPredictor, InferenceModel } from './inference';
