@@ -10,7 +10,7 @@
  * whose tensors are not on a wasm heap they simply call tfjs's code.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NamedTensor, NamedTensorMap, TensorInfo } from '@tensorflow/tfjs';
+import type { NamedTensorMap, TensorInfo } from '@tensorflow/tfjs';
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
 interface WasmHeapBackend {
@@ -44,14 +44,14 @@ function writableView(b: WasmHeapBackend, t: tf.Variable): Float32Array {
   return b.typedArrayFromHeap(t);
 }
 
-type Gradients = NamedTensorMap | NamedTensor[];
+type Gradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 
 function namesOf(g: Gradients): string[] {
   return Array.isArray(g) ? g.map((v) => v.name) : Object.keys(g);
 }
 
 function gradientOf(g: Gradients, name: string, i: number): tf.Tensor | undefined {
-  return Array.isArray(g) ? g[i].tensor : g[name];
+  return Array.isArray(g) ? g[i].tensor : (g as NamedTensorMap)[name];
 }
 
 /** A zero slot variable as tfjs's optimizers create it. */
