@@ -6,12 +6,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { convGradKernelConfigs } from './conv-grads';
 import { fusedBatchNormGradConfig, meanGradConfig } from './batchnorm-grad';
+import { reduceKernelConfigs } from './reduce';
 
 export { convGradKernelConfigs } from './conv-grads';
 
 /** Every kernel this module provides, for the backend registered as `backendName`. */
 export function trainingKernelConfigs(backendName: string): KernelConfig[] {
-  return [...convGradKernelConfigs(backendName)];
+  return [...convGradKernelConfigs(backendName), ...reduceKernelConfigs(backendName)];
 }
 
 const registered = new Set<string>();
