@@ -2,17 +2,19 @@
  * Times ResNet-50 (any-size) training steps and prediction, and prints images/s.
  *
  *   npx ts-node bench/step.ts [--backend wasm|wasm-threaded [--threads 2]] [--size 48] [--batch 32] [--steps 3] [--warmup 1]
- *                             [--profile] [--predict-only] [--no-predict] [--optimizer adam|fused-adam]
+ *                             [--profile] [--predict-only] [--no-predict] [--optimizer adam|fused-adam] [--parallel]
  *
  * A step is what training runs: optimizer.minimize of categorical cross-entropy + the model's
  * regularisation losses, in training mode (src/train.ts makeTrainStep when it exists).
  * --profile prints the time per kernel name of one step (tf.profile), to see where it goes.
+ * --parallel times ParallelTrainer's step (main thread + one worker, half the batch each).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as os from 'node:os';
 import { registerThreadedWasmBackend, registerWasmTrainingKernels } from '../src/wasm';
 import { FusedAdamOptimizer } from '../src/wasm/fused-optimizers';
+import { ParallelTrainer } from '../src/wasm/parallel-trainer';
 import { resnet50AnySize } from '../src/resnet50-anysize';
 
 type StepFn = (xs: tf.Tensor4D, ys: tf.Tensor2D) => { loss: number; acc: number };
@@ -60,9 +62,15 @@ async function main(): Promise<void> {
   if (backend === 'wasm-threaded') result.threads = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
 
   if (!flag('predict-only')) {
-    const optimizer = arg('optimizer', 'adam') === 'fused-adam' ? new FusedAdamOptimizer(1e-3, 0.9, 0.999, 1e-7) : tf.train.adam(1e-3);
+    const fused = arg('optimizer', 'adam') === 'fused-adam';
     result.optimizer = arg('optimizer', 'adam');
-    const step = trainStep(model, optimizer);
+    let step: StepFn;
+    if (flag('parallel')) {
+      result.parallel = true;
+      step = (await ParallelTrainer.create(model, { optimizer: { name: 'adam', learningRate: 1e-3, fused } })).step;
+    } else {
+      step = trainStep(model, fused ? new FusedAdamOptimizer(1e-3, 0.9, 0.999, 1e-7) : tf.train.adam(1e-3));
+    }
     for (let i = 0; i < warmup; i++) step(xs, ys);
     if (flag('profile')) {
       const info = await tf.profile(() => { step(xs, ys); });

@@ -8,6 +8,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { registerThreadedWasmBackend } from '../src/wasm';
 
 function maxError(a: Float32Array, b: Float32Array): { err: number; scale: number } {
@@ -45,4 +47,22 @@ test('threaded wasm backend: 2 threads, conv2d forward and gradients match cpu',
     const { err, scale } = maxError(results[1][i], results[0][i]);
     assert.ok(err <= 1e-3 * (1 + scale), `output ${i}: max abs error ${err} (scale ${scale})`);
   }
+});
+
+test('a process using the threaded backend exits by itself (idle pool workers do not keep it alive)', () => {
+  const script = `
+    const tf = require('@tensorflow/tfjs');
+    const { registerThreadedWasmBackend } = require(${JSON.stringify(require.resolve('../src/wasm'))});
+    registerThreadedWasmBackend({ threads: 2 }).then(async (name) => {
+      await tf.setBackend(name);
+      const y = tf.conv2d(tf.ones([1, 8, 8, 4]), tf.ones([3, 3, 4, 4]), 1, 'same');
+      process.stdout.write(String(y.dataSync()[0]));
+    });`;
+  const r = spawnSync(process.execPath, ['--require', 'ts-node/register', '-e', script], {
+    cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 60_000,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+  });
+  assert.equal(r.signal, null, `killed by timeout: the process did not exit (stderr: ${r.stderr})`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').pop(), '16', 'corner pixel of a 3x3 same conv of ones over 4 channels');
 });

@@ -29,9 +29,32 @@ export interface ThreadedWasmOptions {
   priority?: number;
 }
 
+interface PoolWorker {
+  ref(): void;
+  unref(): void;
+}
+
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
   tfjs?: Record<string, unknown>;
+  /** Emscripten's pthread bookkeeping (exported by this build). */
+  PThread?: { runningWorkers: PoolWorker[]; unusedWorkers: PoolWorker[] };
+}
+
+/**
+ * XNNPACK's pool threads wait for work for the life of the process, and Emscripten keeps a
+ * running pthread's worker referenced, so Node would never exit on its own. The main thread
+ * blocks while the pool works (kernels are synchronous), so nothing is lost by letting it exit.
+ * The pool is created by the BackendWasm constructor, before this runs.
+ */
+function unrefPoolWorkers(module: EmscriptenModule): void {
+  const pt = module.PThread;
+  if (!pt) return;
+  for (const w of [...pt.runningWorkers, ...pt.unusedWorkers]) {
+    // A worker still loading re-refs itself when its thread starts: make that a no-op too.
+    w.ref = () => undefined;
+    w.unref();
+  }
 }
 
 const WASM_OUT = 'wasm-out';
@@ -118,6 +141,7 @@ export function registerThreadedWasmBackend(opts: ThreadedWasmOptions = {}): Pro
       tf.copyRegisteredKernels('wasm', name);
       const backend = await withLogicalCores(2 * threads, () => new BackendWasm(module as never));
       tf.registerBackend(name, () => backend, opts.priority ?? 0);
+      unrefPoolWorkers(module);
       registerWasmTrainingKernels(name);
       return name;
     })();
