@@ -86,24 +86,34 @@ function apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[
   return layer.apply(x) as tf.SymbolicTensor;
 }
 
+/**
+ * The three convolutions both of Keras's blocks share: 1x1 (strided in a conv_block) ->
+ * kernelSize x kernelSize -> 1x1, each followed by BN, the first two by ReLU.
+ */
+function residualBranch(ctx: BuildContext, input: tf.SymbolicTensor, kernelSize: number,
+  filters: [number, number, number], prefix: { conv: string; bn: string }, strides = 1): tf.SymbolicTensor {
+  const [filters1, filters2, filters3] = filters;
+  let x = apply(conv2d(ctx, filters1, 1, `${prefix.conv}2a`, strides), input);
+  x = apply(batchNorm(`${prefix.bn}2a`), x);
+  x = apply(relu(ctx), x);
+
+  x = apply(conv2d(ctx, filters2, kernelSize, `${prefix.conv}2b`, 1, 'same'), x);
+  x = apply(batchNorm(`${prefix.bn}2b`), x);
+  x = apply(relu(ctx), x);
+
+  x = apply(conv2d(ctx, filters3, 1, `${prefix.conv}2c`), x);
+  return apply(batchNorm(`${prefix.bn}2c`), x);
+}
+
+/** Keras's layer-name prefixes of one block, e.g. res2a_branch / bn2a_branch. */
+function blockPrefix(stage: number, block: string): { conv: string; bn: string } {
+  return { conv: `res${stage}${block}_branch`, bn: `bn${stage}${block}_branch` };
+}
+
 /** Keras's identity_block: the shortcut is the input itself. */
 function identityBlock(ctx: BuildContext, input: tf.SymbolicTensor, kernelSize: number,
   filters: [number, number, number], stage: number, block: string): tf.SymbolicTensor {
-  const [filters1, filters2, filters3] = filters;
-  const convName = `res${stage}${block}_branch`;
-  const bnName = `bn${stage}${block}_branch`;
-
-  let x = apply(conv2d(ctx, filters1, 1, `${convName}2a`), input);
-  x = apply(batchNorm(`${bnName}2a`), x);
-  x = apply(relu(ctx), x);
-
-  x = apply(conv2d(ctx, filters2, kernelSize, `${convName}2b`, 1, 'same'), x);
-  x = apply(batchNorm(`${bnName}2b`), x);
-  x = apply(relu(ctx), x);
-
-  x = apply(conv2d(ctx, filters3, 1, `${convName}2c`), x);
-  x = apply(batchNorm(`${bnName}2c`), x);
-
+  let x = residualBranch(ctx, input, kernelSize, filters, blockPrefix(stage, block));
   x = apply(tf.layers.add({ name: ctx.names.next('add') }), [x, input]);
   return apply(relu(ctx), x);
 }
@@ -111,23 +121,11 @@ function identityBlock(ctx: BuildContext, input: tf.SymbolicTensor, kernelSize: 
 /** Keras's conv_block: a strided 1x1 conv + BN projects the shortcut. */
 function convBlock(ctx: BuildContext, input: tf.SymbolicTensor, kernelSize: number,
   filters: [number, number, number], stage: number, block: string, strides = 2): tf.SymbolicTensor {
-  const [filters1, filters2, filters3] = filters;
-  const convName = `res${stage}${block}_branch`;
-  const bnName = `bn${stage}${block}_branch`;
+  const prefix = blockPrefix(stage, block);
+  let x = residualBranch(ctx, input, kernelSize, filters, prefix, strides);
 
-  let x = apply(conv2d(ctx, filters1, 1, `${convName}2a`, strides), input);
-  x = apply(batchNorm(`${bnName}2a`), x);
-  x = apply(relu(ctx), x);
-
-  x = apply(conv2d(ctx, filters2, kernelSize, `${convName}2b`, 1, 'same'), x);
-  x = apply(batchNorm(`${bnName}2b`), x);
-  x = apply(relu(ctx), x);
-
-  x = apply(conv2d(ctx, filters3, 1, `${convName}2c`), x);
-  x = apply(batchNorm(`${bnName}2c`), x);
-
-  let shortcut = apply(conv2d(ctx, filters3, 1, `${convName}1`, strides), input);
-  shortcut = apply(batchNorm(`${bnName}1`), shortcut);
+  let shortcut = apply(conv2d(ctx, filters[2], 1, `${prefix.conv}1`, strides), input);
+  shortcut = apply(batchNorm(`${prefix.bn}1`), shortcut);
 
   // Same operand order as Keras (add([x, shortcut])): it decides model.layers order,
   // which by-order weight loading depends on.
