@@ -88,10 +88,14 @@ async function main(): Promise<void> {
     }
     const before = tf.memory().numTensors;
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     let loss = NaN;
     for (let i = 0; i < steps; i++) loss = step(xs, ys).loss;
     const ms = (performance.now() - t0) / steps;
+    const cpu = process.cpuUsage(c0);
     result.step_ms = Math.round(ms);
+    // CPU time of all this process's threads: steadier than wall time when others load the machine.
+    result.cpu_ms_per_step = Math.round((cpu.user + cpu.system) / 1000 / steps);
     result.train_img_s = Number((batch * 1000 / ms).toFixed(2));
     result.loss = Number(loss.toFixed(4));
     result.leaked_tensors = tf.memory().numTensors - before;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../src/wasm';
+import { setTapGemmMaxPixels } from '../src/wasm/conv-grads';
 
 interface Case { k: number; s: number; pad: 'same' | 'valid'; h: number; w: number; ci: number; co: number; n: number }
 
@@ -63,10 +64,13 @@ before(async () => {
   await tf.ready();
 });
 
-for (const c of cases) {
+// KxK gradients have two formulations (tap GEMMs on small maps, convolutions otherwise): test both.
+const variants: Array<[string, number]> = [['tap GEMM', Infinity], ['convolution', 0]];
+for (const c of cases) for (const [variant, maxPixels] of c.k === 1 ? variants.slice(1) : variants) {
   if (c.pad === 'valid' && (c.h < c.k || c.w < c.k)) continue;
-  const label = `${c.k}x${c.k} stride ${c.s} ${c.pad} on ${c.n}x${c.h}x${c.w}x${c.ci} -> ${c.co}`;
+  const label = `${c.k}x${c.k} stride ${c.s} ${c.pad} on ${c.n}x${c.h}x${c.w}x${c.ci} -> ${c.co} (${variant})`;
   test(`Conv2DBackpropFilter and Conv2DBackpropInput match cpu: ${label}`, async () => {
+    setTapGemmMaxPixels(maxPixels);
     await tf.setBackend('cpu');
     const xShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
     const wShape: [number, number, number, number] = [c.k, c.k, c.ci, c.co];
@@ -90,6 +94,7 @@ for (const c of cases) {
 
     assertClose(dwWasm, dwCpu, `filter gradient ${label}`);
     assertClose(dxWasm, dxCpu, `input gradient ${label}`);
+    setTapGemmMaxPixels(512);
   });
 }
 

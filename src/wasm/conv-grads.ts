@@ -16,12 +16,26 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { KernelScope } from './kernel-call';
-import { col2im, flipSwapFilter, pickTransposed } from './heap-ops';
+import { col2im, col2imTransposed, flipSwapFilter, im2colTransposed, pickTransposed } from './heap-ops';
 
 type Shape4 = [number, number, number, number];
 
 /** Up to this many input channels, the input gradient of a KxK conv goes through col2im. */
 const SMALL_INPUT_CHANNELS = 4;
+
+/**
+ * Up to this many output pixels (N*OH*OW), both gradients of a KxK conv are GEMMs over
+ * (tap, channel) rows instead of convolutions: on tiny maps (2x2, 3x3 at 48x48 input) the
+ * convolution formulations run with few pixels per XNNPACK call, while the GEMMs have
+ * KH*KW*C rows. Measured at batch 32 (bench/kernels.ts): 3x3 512 on 2x2 maps dW 31 -> 23 ms,
+ * dX 46 -> 24 ms; 3x3 256 on 3x3 maps dW 16 -> 14, dX 19 -> 14; worse from 6x6 (1152 pixels).
+ */
+let tapGemmMaxPixels = Number(process.env.FACIAL_TAP_GEMM_PIXELS ?? 512);
+
+/** Sets the pixel count up to which KxK conv gradients use the tap GEMMs (0: never); for tests and benchmarks. */
+export function setTapGemmMaxPixels(pixels: number): void {
+  tapGemmMaxPixels = pixels;
+}
 
 interface ConvGradAttrs {
   strides: number | [number, number];
@@ -83,6 +97,13 @@ export function conv2DBackpropFilterImpl(s: KernelScope, x: TensorInfo, dy: Tens
     return s.keep(s.reshape(dw, [1, 1, ci, co]));
   }
 
+  if (n * oh * ow <= tapGemmMaxPixels) {
+    // dW[(i, j, c), o] = sum_pixels im2col(x)^T[(i, j, c), pixel] * dy[pixel, o]
+    const cols = s.track(im2colTransposed(s.backend, x, kh, kw, sh, sw, pt, pl, oh, ow));
+    const dw = conv(s, cols, s.reshape(dy, [1, 1, n * oh * ow, co]), [0, 0, 0, 0]);
+    return s.keep(s.reshape(dw, filterShape));
+  }
+
   // out[c, i, j, o] = sum_{p, q, b} xT[c, i + p*sh - pt, j + q*sw - pl, b] * dyT[p, q, b, o]
   const padBottom = (oh - 1) * sh + kh - h - pt;
   const padRight = (ow - 1) * sw + kw - w - pl;
@@ -114,6 +135,14 @@ export function conv2DBackpropInputImpl(s: KernelScope, dy: TensorInfo, filter: 
     const wR = s.reshape(s.transpose(s.reshape(filter, [kh * kw * ci, co]), [1, 0]), [1, 1, co, kh * kw * ci]);
     const patches = conv(s, dy, wR, [0, 0, 0, 0]);
     return col2im(s.backend, patches, inputShape, kh, kw, sh, sw, pt, pl);
+  }
+
+  const pixels = info.batchSize * oh * ow;
+  if (pixels <= tapGemmMaxPixels) {
+    // patches^T[(i, j, c), pixel] = W[(i, j, c), o] * dy^T[o, pixel], then scatter-add.
+    const dyT = s.reshape(s.transpose(s.reshape(dy, [pixels, co]), [1, 0]), [1, 1, co, pixels]);
+    const pT = conv(s, s.reshape(filter, [1, 1, kh * kw * ci, co]), dyT, [0, 0, 0, 0]);
+    return col2imTransposed(s.backend, pT, inputShape, kh, kw, sh, sw, pt, pl, oh, ow);
   }
 
   // dx[i] = sum_k dyZ[i + pt - (kh-1) + k] * Wflip[k], dyZ = dy zero-inserted by the stride.

@@ -98,3 +98,73 @@ export function col2im(backend: KernelBackend, p: TensorInfo, inShape: number[],
   }
   return out;
 }
+
+/**
+ * im2col, transposed: x [N, H, W, C] -> out [1, 1, KH*KW*C, N*OH*OW] with
+ * out[(i, j, c), (n, y, q)] = x[n, y*sh + i - pt, q*sw + j - pl, c], 0 outside the image.
+ * Row (i, j, c) holds every value kernel tap (i, j) reads of channel c, so the filter gradient
+ * is this matrix times dy [N*OH*OW, CO], a GEMM whose long side is the taps.
+ */
+export function im2colTransposed(backend: KernelBackend, x: TensorInfo, kh: number, kw: number, sh: number, sw: number,
+  pt: number, pl: number, oh: number, ow: number): TensorInfo {
+  const [n, h, w, c] = x.shape;
+  const b = heap(backend);
+  const cols = n * oh * ow;
+  const out = b.makeOutput([1, 1, kh * kw * c, cols], 'float32');
+  const src = b.typedArrayFromHeap(x);
+  const dst = b.typedArrayFromHeap(out);
+  dst.fill(0);
+  let col = 0;
+  for (let bn = 0; bn < n; bn++) {
+    for (let y = 0; y < oh; y++) {
+      for (let q = 0; q < ow; q++, col++) {
+        for (let i = 0; i < kh; i++) {
+          const r = y * sh + i - pt;
+          if (r < 0 || r >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const s = q * sw + j - pl;
+            if (s < 0 || s >= w) continue;
+            const from = ((bn * h + r) * w + s) * c;
+            let to = (i * kw + j) * c * cols + col;
+            for (let ch = 0; ch < c; ch++, to += cols) dst[to] = src[from + ch];
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The adjoint of im2colTransposed: scatter-adds pT [1, 1, KH*KW*C, N*OH*OW] back into
+ * dx [N, H, W, C] (taps that fall outside the image are dropped).
+ */
+export function col2imTransposed(backend: KernelBackend, pT: TensorInfo, inShape: number[], kh: number, kw: number,
+  sh: number, sw: number, pt: number, pl: number, oh: number, ow: number): TensorInfo {
+  const [n, h, w, c] = inShape;
+  const b = heap(backend);
+  const cols = n * oh * ow;
+  const out = b.makeOutput([n, h, w, c], 'float32');
+  const src = b.typedArrayFromHeap(pT);
+  const dst = b.typedArrayFromHeap(out);
+  dst.fill(0);
+  let col = 0;
+  for (let bn = 0; bn < n; bn++) {
+    for (let y = 0; y < oh; y++) {
+      for (let q = 0; q < ow; q++, col++) {
+        for (let i = 0; i < kh; i++) {
+          const r = y * sh + i - pt;
+          if (r < 0 || r >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const s = q * sw + j - pl;
+            if (s < 0 || s >= w) continue;
+            const to = ((bn * h + r) * w + s) * c;
+            let from = (i * kw + j) * c * cols + col;
+            for (let ch = 0; ch < c; ch++, from += cols) dst[to + ch] += src[from];
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
