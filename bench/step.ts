@@ -1,13 +1,15 @@
 /**
  * Times ResNet-50 (any-size) training steps and prediction, and prints images/s.
  *
- *   npx ts-node bench/step.ts [--backend wasm|wasm-threaded [--threads 2]] [--size 48] [--batch 32] [--steps 3] [--warmup 1]
+ *   npx ts-node bench/step.ts [--backend wasm|wasm-threaded [--threads 2]] [--model resnet50-anysize|resnet50]
+ *                             [--size 48] [--batch 32] [--steps 3] [--warmup 1]
  *                             [--profile] [--predict-only] [--no-predict] [--optimizer adam|fused-adam] [--parallel]
  *
  * A step is what training runs: optimizer.minimize of categorical cross-entropy + the model's
  * regularisation losses, in training mode (src/train.ts makeTrainStep when it exists).
  * --profile prints the time per kernel name of one step (tf.profile), to see where it goes.
  * --parallel times ParallelTrainer's step (main thread + one worker, half the batch each).
+ * Prediction is timed with model.predict and with compileForInference (BN folded into convs).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -16,6 +18,8 @@ import { registerThreadedWasmBackend, registerWasmTrainingKernels } from '../src
 import { FusedAdamOptimizer } from '../src/wasm/fused-optimizers';
 import { ParallelTrainer } from '../src/wasm/parallel-trainer';
 import { resnet50AnySize } from '../src/resnet50-anysize';
+import { resnet50 } from '../src/resnet50';
+import { compileForInference } from '../src/wasm/inference';
 
 type StepFn = (xs: tf.Tensor4D, ys: tf.Tensor2D) => { loss: number; acc: number };
 
@@ -54,11 +58,14 @@ async function main(): Promise<void> {
   await tf.setBackend(backend);
   await tf.ready();
 
-  const model = resnet50AnySize({ inputShape: [size, size, 1], seed: 1 });
+  const keras = arg('model', 'resnet50-anysize') === 'resnet50';
+  const model = keras
+    ? resnet50({ inputShape: [size, size, 1], seed: 1, head: 'seed', headDropout: true })
+    : resnet50AnySize({ inputShape: [size, size, 1], seed: 1 });
   const xs = tf.randomUniform([batch, size, size, 1], -0.5, 0.5, 'float32', 7) as tf.Tensor4D;
   const ys = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 7), 'int32'), 7).toFloat() as tf.Tensor2D;
   const load = os.loadavg()[0].toFixed(2);
-  const result: Record<string, unknown> = { backend: tf.getBackend(), size, batch, load1: load };
+  const result: Record<string, unknown> = { backend: tf.getBackend(), model: keras ? 'resnet50' : 'resnet50-anysize', size, batch, load1: load };
   if (backend === 'wasm-threaded') result.threads = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
 
   if (!flag('predict-only')) {
@@ -101,11 +108,17 @@ async function main(): Promise<void> {
     result.leaked_tensors = tf.memory().numTensors - before;
   }
   if (!flag('no-predict')) {
-    const predict = () => tf.tidy(() => (model.predict(xs) as tf.Tensor).dataSync());
-    predict();
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) predict();
-    result.predict_img_s = Number((batch * steps * 1000 / (performance.now() - t0)).toFixed(2));
+    const timePredict = (run: () => tf.Tensor) => {
+      const once = () => tf.tidy(() => run().dataSync());
+      once();
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) once();
+      return Number((batch * steps * 1000 / (performance.now() - t0)).toFixed(2));
+    };
+    result.predict_img_s = timePredict(() => model.predict(xs) as tf.Tensor);
+    const compiled = compileForInference(model);
+    result.compiled_predict_img_s = timePredict(() => compiled.predict(xs));
+    compiled.dispose();
   }
   result.load1_end = os.loadavg()[0].toFixed(2);
   console.log(JSON.stringify(result));
