@@ -5,7 +5,7 @@
  * subcommand shares (--backend / FACIAL_BACKEND) and turns errors into one clear line.
  */
 import { Command } from 'commander';
-import { selectBackend } from '../backend';
+import { BACKEND_NAMES, selectBackend } from '../backend';
 import { register as registerPreprocess } from './preprocess';
 import { register as registerTrain } from './train';
 import { register as registerVerify } from './verify';
@@ -24,7 +24,7 @@ for (const register of [registerPreprocess, registerTrain, registerVerify, regis
 }
 
 for (const cmd of program.commands) {
-  cmd.option('--backend <name>', 'force a backend: tensorflow (tfjs-node / tfjs-node-gpu), wasm or cpu (default: FACIAL_BACKEND, else the fastest present)');
+  cmd.option('--backend <name>', `force a backend: ${BACKEND_NAMES.join(', ')} ('tensorflow' = tfjs-node-gpu or tfjs-node; default: FACIAL_BACKEND, else the fastest present)`);
 }
 program.hook('preAction', async (_program, action) => {
   const opts = action.opts() as { backend?: string; json?: boolean };
