@@ -43,6 +43,9 @@ test('threaded wasm backend: 2 threads, conv2d forward and gradients match cpu',
   }
   assert.equal(tf.getBackend(), name);
   assert.equal(getThreadsCount(), 2);
+  // The threaded build does not fail on a full heap by itself (tensors would overlap at 0).
+  const wasm = (tf.backend() as unknown as { wasm: { _malloc(n: number): number } }).wasm;
+  assert.throws(() => wasm._malloc(0xfffffff0), /wasm heap exhausted/);
   for (let i = 0; i < 3; i++) {
     const { err, scale } = maxError(results[1][i], results[0][i]);
     assert.ok(err <= 1e-3 * (1 + scale), `output ${i}: max abs error ${err} (scale ${scale})`);

@@ -8,7 +8,8 @@
  * copy. Any other reduction goes to the backend's own kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { guardWasmHeap } from './heap-guard';
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
 interface WasmHeapBackend {
@@ -56,6 +57,11 @@ export function reduceKernelConfigs(backendName: string): KernelConfig[] {
       return reduceLeading(args.backend as unknown as WasmHeapBackend, x, k, keepDims, kernelName === 'Mean' ? 1 / count : 1);
     };
     // The original's setupFunc binds its C function when the backend initialises: keep it.
-    return { kernelName, backendName, kernelFunc, setupFunc: original.setupFunc };
+    // That moment is also when the backend instance exists, so the heap guard goes in there.
+    const setupFunc = (backend: object) => {
+      original.setupFunc?.(backend);
+      guardWasmHeap(backend as KernelBackend);
+    };
+    return { kernelName, backendName, kernelFunc, setupFunc };
   });
 }

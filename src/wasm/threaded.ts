@@ -18,6 +18,7 @@ import os = require("node:os");
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { registerWasmTrainingKernels } from './index';
+import { guardWasmHeap } from './heap-guard';
 
 /** Options of {@link registerThreadedWasmBackend}. */
 export interface ThreadedWasmOptions {
@@ -142,6 +143,7 @@ export function registerThreadedWasmBackend(opts: ThreadedWasmOptions = {}): Pro
       const backend = await withLogicalCores(2 * threads, () => new BackendWasm(module as never));
       tf.registerBackend(name, () => backend, opts.priority ?? 0);
       unrefPoolWorkers(module);
+      guardWasmHeap(backend);
       registerWasmTrainingKernels(name);
       return name;
     })();
