@@ -10,10 +10,13 @@
  * --profile prints the time per kernel name of one step (tf.profile), to see where it goes.
  * --parallel times ParallelTrainer's step (main thread + one worker, half the batch each).
  * Prediction is timed with model.predict and with compileForInference (BN folded into convs).
+ * --torch then runs ../shared/bench/torch_resnet50.py at the same size/batch and prints ratios.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { registerThreadedWasmBackend, registerWasmTrainingKernels } from '../src/wasm';
 import { FusedAdamOptimizer } from '../src/wasm/fused-optimizers';
 import { ParallelTrainer } from '../src/wasm/parallel-trainer';
@@ -121,6 +124,19 @@ async function main(): Promise<void> {
     compiled.dispose();
   }
   result.load1_end = os.loadavg()[0].toFixed(2);
+  if (flag('torch')) {
+    // The PyTorch yardstick right after, same size and batch, for ratios under the same load.
+    const peer = path.resolve(__dirname, '..', process.env.TORCH_BENCH ?? '../shared/bench/torch_resnet50.py');
+    const torch = JSON.parse(execFileSync(process.env.TORCH_PYTHON ?? '/usr/bin/python3', [peer, '--size', String(size), '--batch', String(batch)],
+      { encoding: 'utf8' }).trim()) as Record<string, number>;
+    result.torch_train_img_s = torch.train_img_s;
+    result.torch_predict_img_s = torch.predict_img_s;
+    if (typeof result.train_img_s === 'number') result.train_ratio = +(result.train_img_s / torch.train_img_s).toFixed(3);
+    if (typeof result.compiled_predict_img_s === 'number') {
+      result.predict_ratio = +((result.predict_img_s as number) / torch.predict_img_s).toFixed(3);
+      result.compiled_predict_ratio = +(result.compiled_predict_img_s / torch.predict_img_s).toFixed(3);
+    }
+  }
   console.log(JSON.stringify(result));
   process.exit(0); // the threaded backend's idle workers would keep Node alive
 }
