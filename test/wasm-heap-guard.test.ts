@@ -1,14 +1,22 @@
 /**
  * When the wasm heap cannot grow, tensor allocation throws a clear error instead of placing the
  * tensor at address 0 (tfjs-backend-wasm does not check malloc). A request larger than wasm32's
- * 4 GB address space fails at once, without allocating anything.
+ * 4 GB address space fails at once, without allocating anything. (Also, in this plain-wasm
+ * process: activateWasmBackend's single-thread fallback.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../src/wasm';
+import { activateWasmBackend, registerWasmTrainingKernels } from '../src/wasm';
 import { guardWasmHeap } from '../src/wasm/heap-guard';
+
+test('activateWasmBackend with one thread uses the plain wasm backend and says why', async () => {
+  const { name, fallbackReason } = await activateWasmBackend({ threads: 1 });
+  assert.equal(name, 'wasm');
+  assert.equal(tf.getBackend(), 'wasm');
+  assert.match(fallbackReason ?? '', /one core/);
+});
 
 test('wasm backend: an allocation the heap cannot hold throws "wasm heap exhausted"', async () => {
   registerWasmTrainingKernels();

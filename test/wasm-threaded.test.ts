@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { registerThreadedWasmBackend } from '../src/wasm';
+import { activateWasmBackend, registerThreadedWasmBackend } from '../src/wasm';
 
 function maxError(a: Float32Array, b: Float32Array): { err: number; scale: number } {
   let err = 0;
@@ -68,4 +68,11 @@ test('a process using the threaded backend exits by itself (idle pool workers do
   assert.equal(r.signal, null, `killed by timeout: the process did not exit (stderr: ${r.stderr})`);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim().split('\n').pop(), '16', 'corner pixel of a 3x3 same conv of ones over 4 channels');
+});
+
+test('activateWasmBackend picks the threaded backend on a multi-core machine and activates it', async () => {
+  const { name, fallbackReason } = await activateWasmBackend({ threads: 2 });
+  assert.equal(name, 'wasm-threaded', `fell back: ${fallbackReason}`);
+  assert.equal(tf.getBackend(), 'wasm-threaded');
+  assert.equal(fallbackReason, undefined);
 });

@@ -37,7 +37,7 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): void {
   }
 }
 
-export { registerThreadedWasmBackend, ThreadedWasmOptions } from './threaded';
+export { activateWasmBackend, registerThreadedWasmBackend, ThreadedWasmOptions } from './threaded';
 export { compileForInference, fastPredictor, InferenceModel } from './inference';
 export { FusedAdamOptimizer, FusedMomentumOptimizer, makeFusedOptimizer } from './fused-optimizers';
 export { ParallelTrainer, ParallelTrainerOptions } from './parallel-trainer';
