@@ -14,11 +14,14 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** What selectBackend chose, and why each faster candidate was passed over. */
 export interface BackendInfo {
-  /** The tfjs backend now active: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm' or 'cpu'. */
+  /** The tfjs backend now active: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm-threaded', 'wasm' or 'cpu'. */
   name: string;
   /** Which package provides it, e.g. '@tensorflow/tfjs-node-gpu'. */
   provider: string;
-  /** One line per candidate that was tried and not used, e.g. 'tfjs-node-gpu: not installed'. */
+  /**
+   * One line per candidate that was tried and not used, e.g. 'tfjs-node-gpu: not installed',
+   * and why the wasm backend runs single-threaded when it does.
+   */
   reasons: string[];
 }
 
@@ -44,19 +47,21 @@ function loadNative(pkg: string): string | null {
 }
 
 /** Activates one candidate; returns null on success or the reason it is unavailable. */
-async function tryBackend(name: 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'): Promise<string | null> {
+async function tryBackend(name: 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu', notes: string[]): Promise<string | null> {
   if (name === 'tfjs-node-gpu' || name === 'tfjs-node') {
     const why = loadNative(`@tensorflow/${name}`);
     if (why) return why;
     return (await tf.setBackend('tensorflow')) ? null : 'registered no tensorflow backend';
   }
   if (name === 'wasm') {
+    // On more than one core this is the threaded build ('wasm-threaded'), which tfjs itself
+    // never uses in Node; both carry the training kernels plain tfjs-backend-wasm lacks.
     try {
-      require('@tensorflow/tfjs-backend-wasm');
-      // The training kernels wasm lacks (conv gradients, ...) live in ./wasm; registering
-      // them is what makes wasm a training backend and not only an inference one.
-      const { registerWasmTrainingKernels } = require('./wasm') as { registerWasmTrainingKernels: () => void };
-      registerWasmTrainingKernels();
+      const threads = process.env.FACIAL_WASM_THREADS ? Number(process.env.FACIAL_WASM_THREADS) : undefined;
+      const { activateWasmBackend } = require('./wasm') as typeof import('./wasm');
+      const { fallbackReason } = await activateWasmBackend({ threads });
+      if (fallbackReason) notes.push(`wasm threads: ${fallbackReason}`);
+      return null;
     } catch (err) {
       return `failed to load (${(err as Error).message.split('\n')[0]})`;
     }
@@ -94,7 +99,7 @@ export async function selectBackend(forced?: string, opts: SelectBackendOptions 
         : [requested as 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'];
   const reasons: string[] = [];
   for (const name of candidates) {
-    const why = await tryBackend(name);
+    const why = await tryBackend(name, reasons);
     if (why) {
       reasons.push(`${name}: ${why}`);
       continue;
@@ -104,7 +109,7 @@ export async function selectBackend(forced?: string, opts: SelectBackendOptions 
     if (!opts.quiet && !announced) {
       announced = true;
       const passed = reasons.length ? ` (${reasons.join('; ')})` : '';
-      process.stderr.write(`facial: using backend ${name}${passed}\n`);
+      process.stderr.write(`facial: using backend ${info.name}${passed}\n`);
     }
     return info;
   }

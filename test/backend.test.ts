@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend';
 
@@ -18,7 +19,7 @@ test('FACIAL_BACKEND forces a backend when no flag is given, and the flag wins o
   process.env.FACIAL_BACKEND = 'cpu';
   try {
     assert.equal((await selectBackend(undefined, { quiet: true })).name, 'cpu');
-    assert.equal((await selectBackend('wasm', { quiet: true })).name, 'wasm');
+    assert.match((await selectBackend('wasm', { quiet: true })).name, /^wasm(-threaded)?$/);
   } finally {
     delete process.env.FACIAL_BACKEND;
   }
@@ -34,10 +35,13 @@ test('an unknown backend name is an error naming the flag or the variable', asyn
   }
 });
 
-test('the default order skips absent native backends with a reason and lands on wasm', { skip: nativeInstalled('@tensorflow/tfjs-node') || nativeInstalled('@tensorflow/tfjs-node-gpu') }, async () => {
+test('the default order skips absent native backends with a reason and lands on wasm, threaded on 2+ cores', { skip: nativeInstalled('@tensorflow/tfjs-node') || nativeInstalled('@tensorflow/tfjs-node-gpu') }, async () => {
   const info = await selectBackend(undefined, { quiet: true });
-  assert.equal(info.name, 'wasm');
-  assert.deepEqual(info.reasons, ['tfjs-node-gpu: not installed', 'tfjs-node: not installed']);
+  const multiCore = os.cpus().length > 1;
+  assert.equal(info.name, multiCore ? 'wasm-threaded' : 'wasm');
+  assert.equal(tf.getBackend(), info.name);
+  assert.deepEqual(info.reasons.slice(0, 2), ['tfjs-node-gpu: not installed', 'tfjs-node: not installed']);
+  assert.equal(info.reasons.length, multiCore ? 2 : 3);
 });
 
 test('forcing an absent native backend is an error, not a silent fallback', { skip: nativeInstalled('@tensorflow/tfjs-node') }, async () => {
