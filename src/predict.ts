@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EMOTIONS, Emotion, FER_SIZE } from './emotions';
 import { RawImage, readImage, toGrayscale } from './image-io';
 import { NORMALISE_TABLE, prepareFaceInto } from './resize';
+import { fastPredictor } from './wasm';
 
 /** An image to score: a PNG/JPEG file path, or an already decoded image. */
 export type ImageInput = string | RawImage;
@@ -82,38 +83,43 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
   const side = modelInputSide(model);
   const stretch = opts.stretch ?? side !== FER_SIZE;
   const results: PredictResult[] = new Array(images.length);
-  for (let from = 0; from < images.length; from += batchSize) {
-    const chunk = images.slice(from, from + batchSize);
-    const pixels = new Float32Array(chunk.length * side * side);
-    const scored: number[] = []; // indices into results of the images that decoded
-    chunk.forEach((input, i) => {
-      const source = typeof input === 'string' ? input : `image[${from + i}]`;
-      try {
-        const img = typeof input === 'string' ? readImage(input) : input;
-        preprocessImage(img, side, stretch, pixels.subarray(scored.length * side * side, (scored.length + 1) * side * side));
-        results[from + i] = { ok: false, source, error: '' }; // replaced once scored
-        scored.push(from + i);
-      } catch (err) {
-        const message = (err as Error).message;
-        results[from + i] = { ok: false, source, error: message.includes(source) ? message : `${source}: ${message}` };
+  const predictor = fastPredictor(model); // BN folded into the convolutions on wasm
+  try {
+    for (let from = 0; from < images.length; from += batchSize) {
+      const chunk = images.slice(from, from + batchSize);
+      const pixels = new Float32Array(chunk.length * side * side);
+      const scored: number[] = []; // indices into results of the images that decoded
+      chunk.forEach((input, i) => {
+        const source = typeof input === 'string' ? input : `image[${from + i}]`;
+        try {
+          const img = typeof input === 'string' ? readImage(input) : input;
+          preprocessImage(img, side, stretch, pixels.subarray(scored.length * side * side, (scored.length + 1) * side * side));
+          results[from + i] = { ok: false, source, error: '' }; // replaced once scored
+          scored.push(from + i);
+        } catch (err) {
+          const message = (err as Error).message;
+          results[from + i] = { ok: false, source, error: message.includes(source) ? message : `${source}: ${message}` };
+        }
+      });
+      if (scored.length > 0) {
+        const probs = tf.tidy(() => {
+          const xs = tf.tensor4d(pixels.subarray(0, scored.length * side * side), [scored.length, side, side, 1]);
+          return predictor.predict(xs) as tf.Tensor2D;
+        });
+        const values = await probs.data();
+        const k = probs.shape[1];
+        probs.dispose();
+        scored.forEach((index, row) => {
+          const probabilities = Array.from(values.subarray(row * k, (row + 1) * k));
+          let label = 0;
+          for (let c = 1; c < k; c++) if (probabilities[c] > probabilities[label]) label = c;
+          results[index] = { ok: true, source: results[index].source, label, emotion: EMOTIONS[label], probabilities };
+        });
       }
-    });
-    if (scored.length > 0) {
-      const probs = tf.tidy(() => {
-        const xs = tf.tensor4d(pixels.subarray(0, scored.length * side * side), [scored.length, side, side, 1]);
-        return model.predict(xs) as tf.Tensor2D;
-      });
-      const values = await probs.data();
-      const k = probs.shape[1];
-      probs.dispose();
-      scored.forEach((index, row) => {
-        const probabilities = Array.from(values.subarray(row * k, (row + 1) * k));
-        let label = 0;
-        for (let c = 1; c < k; c++) if (probabilities[c] > probabilities[label]) label = c;
-        results[index] = { ok: true, source: results[index].source, label, emotion: EMOTIONS[label], probabilities };
-      });
+      opts.onProgress?.(Math.min(from + batchSize, images.length), images.length);
     }
-    opts.onProgress?.(Math.min(from + batchSize, images.length), images.length);
+  } finally {
+    predictor.dispose();
   }
   return results;
 }

@@ -8,6 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SplitName } from './facial';
 import { ClassificationReport, ConfusionAccumulator } from './metrics';
+import { fastPredictor } from './wasm';
+
+type Predictor = ReturnType<typeof fastPredictor>;
 
 /**
  * What evaluateModel needs from the data: the parts of Facial's interface it calls. Facial
@@ -59,13 +62,19 @@ export async function evaluateModel(model: tf.LayersModel, facial: EvaluationDat
   const batchSize = opts.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`evaluateModel: batchSize must be a positive integer, got ${batchSize}`);
   const results: EvaluationResults = {};
-  for (const split of splits) {
-    results[split] = await evaluateSplit(model, facial, split, batchSize, opts.onBatch);
+  // Compiled once for all splits: on wasm it folds BN into the convolutions (same outputs, ~2x faster).
+  const predictor = fastPredictor(model);
+  try {
+    for (const split of splits) {
+      results[split] = await evaluateSplit(model, predictor, facial, split, batchSize, opts.onBatch);
+    }
+  } finally {
+    predictor.dispose();
   }
   return results;
 }
 
-async function evaluateSplit(model: tf.LayersModel, facial: EvaluationData, split: SplitName, batchSize: number,
+async function evaluateSplit(model: tf.LayersModel, predictor: Predictor, facial: EvaluationData, split: SplitName, batchSize: number,
   onBatch?: EvaluateOptions['onBatch']): Promise<SplitEvaluation> {
   const n = facial.count(split);
   const yTrue = facial.labels(split);
@@ -78,7 +87,7 @@ async function evaluateSplit(model: tf.LayersModel, facial: EvaluationData, spli
     const indices = Array.from({ length: Math.min(batchSize, n - from) }, (_, i) => from + i);
     const { xs, ys } = facial.batch(split, indices);
     try {
-      const probs = tf.tidy(() => model.predict(xs, { batchSize: indices.length }) as tf.Tensor2D);
+      const probs = tf.tidy(() => predictor.predict(xs) as tf.Tensor2D);
       const values = await probs.data();
       probs.dispose();
       for (let i = 0; i < indices.length; i++) {
