@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES } from './emotions';
 import { KerasLayerNames, SeedSequence } from './layer-factory';
+// tfjs-layers' BatchNormalization with a one-kernel training path on wasm (same class name and weights).
+import { batchNormalization } from './wasm/batchnorm-train';
 
 /** Options of the any-size ResNet-50 factory. */
 export interface ResNet50AnySizeOptions {
@@ -50,7 +52,7 @@ function conv(ctx: BuildContext, filters: number, kernelSize: number, strides: n
 
 /** _bn_relu: BN (Keras defaults) then ReLU. */
 function bnRelu(ctx: BuildContext, x: tf.SymbolicTensor): tf.SymbolicTensor {
-  x = apply(tf.layers.batchNormalization({ axis: 3, momentum: 0.99, epsilon: 1e-3, name: ctx.names.next('batch_normalization') }), x);
+  x = apply(batchNormalization({ axis: 3, momentum: 0.99, epsilon: 1e-3, name: ctx.names.next('batch_normalization') }), x);
   return apply(tf.layers.activation({ activation: 'relu', name: ctx.names.next('activation') }), x);
 }
 

@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES } from './emotions';
 import { KerasLayerNames, SeedSequence } from './layer-factory';
+// tfjs-layers' BatchNormalization with a one-kernel training path on wasm (same class name and weights).
+import { batchNormalization } from './wasm/batchnorm-train';
 
 /** Options of the Keras-style ResNet-50 factory. */
 export interface ResNet50Options {
@@ -75,7 +77,7 @@ function conv2d(ctx: BuildContext, filters: number, kernelSize: number, name: st
 }
 
 function batchNorm(name: string): tf.layers.Layer {
-  return tf.layers.batchNormalization({ axis: 3, momentum: 0.99, epsilon: 1e-3, name });
+  return batchNormalization({ axis: 3, momentum: 0.99, epsilon: 1e-3, name });
 }
 
 function relu(ctx: BuildContext): tf.layers.Layer {

@@ -7,12 +7,14 @@ import type { KernelConfig } from '@tensorflow/tfjs';
 import { convGradKernelConfigs } from './conv-grads';
 import { fusedBatchNormGradConfig, meanGradConfig } from './batchnorm-grad';
 import { reduceKernelConfigs } from './reduce';
+import { batchNormTrainingGradConfig, batchNormTrainingKernelConfigs } from './batchnorm-train';
 
 export { convGradKernelConfigs } from './conv-grads';
 
 /** Every kernel this module provides, for the backend registered as `backendName`. */
 export function trainingKernelConfigs(backendName: string): KernelConfig[] {
-  return [...convGradKernelConfigs(backendName), ...reduceKernelConfigs(backendName)];
+  return [...convGradKernelConfigs(backendName), ...reduceKernelConfigs(backendName),
+    ...batchNormTrainingKernelConfigs(backendName)];
 }
 
 const registered = new Set<string>();
@@ -33,6 +35,7 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): void {
   if (!gradientsRegistered) {
     tf.registerGradient(fusedBatchNormGradConfig);
     tf.registerGradient(meanGradConfig);
+    tf.registerGradient(batchNormTrainingGradConfig);
     gradientsRegistered = true;
   }
 }
