@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { trainingLoss } from './loss';
 import { Callback, CustomCallbackArgs, Logs, toCallbacks, TrainingContext } from './callbacks';
 import { Batch, DataSource, FacialLike, fromDataset, fromFacial, isDataset, isDataSource } from './data-source';
 import { EpochProgress } from './progress';
@@ -108,18 +109,9 @@ export function makeTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, op
   return (xs, ys) => {
     let acc: tf.Scalar | null = null;
     const loss = optimizer.minimize(() => {
-      const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
-      const perSample = tf.metrics.categoricalCrossentropy(ys, probs);
-      let total: tf.Scalar;
-      if (weights) {
-        const w = tf.sum(tf.mul(ys, tf.tensor1d(weights)), -1);
-        total = tf.div(tf.mean(tf.mul(perSample, w)), tf.mean(tf.cast(tf.notEqual(w, 0), 'float32')));
-      } else {
-        total = tf.mean(perSample);
-      }
-      acc = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), 'float32'))) as tf.Scalar;
-      for (const reg of model.calculateLosses()) total = tf.add(total, reg) as tf.Scalar;
-      return total;
+      const out = trainingLoss(model, xs, ys, weights);
+      acc = out.acc;
+      return out.total;
     }, true, vars);
     const result = { loss: loss!.dataSync()[0], acc: (acc as tf.Scalar | null)!.dataSync()[0] };
     tf.dispose([loss!, acc!]);

@@ -4,6 +4,7 @@
  * exchange that makes both replicas apply bit-identical updates.
  */
 import * as tf from '@tensorflow/tfjs';
+import { trainingLoss } from '../loss';
 
 /** Control words in the shared Int32Array. */
 export const enum Ctrl { MainWrote = 0, WorkerWrote = 1, WorkerRead = 2, Error = 3, Ready = 4, Size = 8 }
@@ -47,18 +48,9 @@ export function partGradients(model: tf.LayersModel, vars: tf.Variable[], xs: tf
   classWeights: Float32Array | null): PartResult {
   let acc: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
-    const perSample = tf.metrics.categoricalCrossentropy(ys, probs);
-    let total: tf.Scalar;
-    if (classWeights) {
-      const w = tf.sum(tf.mul(ys, tf.tensor1d(classWeights)), -1);
-      total = tf.div(tf.mean(tf.mul(perSample, w)), tf.mean(tf.cast(tf.notEqual(w, 0), 'float32')));
-    } else {
-      total = tf.mean(perSample);
-    }
-    acc = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), 'float32'))) as tf.Scalar;
-    for (const reg of model.calculateLosses()) total = tf.add(total, reg) as tf.Scalar;
-    return total;
+    const out = trainingLoss(model, xs, ys, classWeights);
+    acc = out.acc;
+    return out.total;
   }, vars);
   const result = { loss: value.dataSync()[0], acc: (acc as tf.Scalar | null)!.dataSync()[0], grads: vars.map((v) => grads[v.name]) };
   tf.dispose([value, acc!]);
