@@ -131,7 +131,7 @@ export class Facial {
 
   private buildTensors(): void {
     const needed = this.fullTensorBytes();
-    if (tf.getBackend().startsWith('wasm') && needed > WASM_DATA_LIMIT_BYTES) {
+    if ((tf.getBackend() ?? '').startsWith('wasm') && needed > WASM_DATA_LIMIT_BYTES) {
       const gb = (b: number) => (b / 1024 ** 3).toFixed(2);
       throw new Error(`Facial: the full ${this.size}x${this.size} float32 tensors need ${needed} bytes (${gb(needed)} GiB), ` +
         `more than the wasm backend can hold beside a model (limit ${gb(WASM_DATA_LIMIT_BYTES)} GiB of its 4 GiB heap); ` +

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EMOTIONS, Emotion, FER_SIZE } from './emotions';
 import { RawImage, readImage, toGrayscale } from './image-io';
 import { NORMALISE_TABLE, prepareFaceInto } from './resize';
-import { fastPredictor } from './wasm';
+import { fastPredictor } from './wasm/inference';
 
 /** An image to score: a PNG/JPEG file path, or an already decoded image. */
 export type ImageInput = string | RawImage;

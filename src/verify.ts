@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SplitName } from './facial';
 import { ClassificationReport, ConfusionAccumulator } from './metrics';
-import { fastPredictor } from './wasm';
+import { fastPredictor } from './wasm/inference';
 
 type Predictor = ReturnType<typeof fastPredictor>;
 

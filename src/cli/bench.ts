@@ -9,7 +9,7 @@ import { resnet50 } from '../resnet50';
 import { resnet50AnySize } from '../resnet50-anysize';
 import { makeTrainStep } from '../train';
 import { NUM_CLASSES } from '../emotions';
-import { fastPredictor } from '../wasm';
+import { fastPredictor } from '../wasm/inference';
 
 /** One benchmark case: which model, at which input side and batch. */
 interface BenchCase {
