@@ -6,9 +6,9 @@
  * worker has flagged its range done (or failed).
  */
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { prepareFaceNormalisedInto } from './resize';
+import { startModuleWorker } from './worker-thread';
 
 /** When and how wide Facial fills in parallel; exported so tests and benchmarks can adjust it. */
 export const PARALLEL_FILL = {
@@ -44,13 +44,7 @@ function fillRange(pixels: Uint8Array, inSide: number, size: number, stretch: bo
 }
 
 function startWorker(job: FillJob): Worker {
-  const file = path.join(__dirname, `parallel-fill${path.extname(__filename)}`);
-  if (file.endsWith('.ts')) {
-    return new Worker(`require('ts-node/register'); require(${JSON.stringify(file)});`, {
-      eval: true, workerData: job, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-    });
-  }
-  return new Worker(file, { workerData: job });
+  return startModuleWorker(__dirname, __filename, 'parallel-fill', job);
 }
 
 /**

@@ -12,10 +12,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { NUM_CLASSES } from './emotions';
 import { FER_PIXELS, SPLITS, SkippedRows, SplitName, readFerCsv } from './fer-csv';
 import { FaceBatch, WorkerReply, writeFaces } from './preprocess-worker';
+import { startModuleWorker } from './worker-thread';
 
 /** Folder of each split under the output directory, as the seed names them. */
 export const SPLIT_DIRS: Readonly<Record<SplitName, string>> = { train: 'train_dir', validation: 'validation_dir', test: 'test_dir' };
@@ -74,16 +75,9 @@ function removeStaleTemps(dir: string): number {
 
 const BATCH = 256;
 
-/** Starts a worker on preprocess-worker (compiled .js, or the .ts source under ts-node). */
+/** Starts a worker on preprocess-worker. */
 function startWorker(): Worker {
-  const file = path.join(__dirname, `preprocess-worker${path.extname(__filename)}`);
-  const workerData = { facialPreprocessWorker: true };
-  if (file.endsWith('.ts')) {
-    return new Worker(`require('ts-node/register'); require(${JSON.stringify(file)});`, {
-      eval: true, workerData, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-    });
-  }
-  return new Worker(file, { workerData });
+  return startModuleWorker(__dirname, __filename, 'preprocess-worker', { facialPreprocessWorker: true });
 }
 
 /** Runs the batches on `count` workers, each taking the next batch when it finishes one. */

@@ -18,8 +18,8 @@
  * MirroredStrategy behaves the same way). The loss and accuracy reported are the share-weighted
  * means of the parts'.
  */
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../worker-thread';
 import * as tf from '@tensorflow/tfjs';
 import { makeFusedOptimizer } from './fused-optimizers';
 import {
@@ -36,14 +36,7 @@ export interface ParallelTrainerOptions {
 }
 
 function startWorker(): Worker {
-  const file = path.join(__dirname, `parallel-worker${path.extname(__filename)}`);
-  const workerData = { facialParallelWorker: true };
-  if (file.endsWith('.ts')) {
-    return new Worker(`require('ts-node/register'); require(${JSON.stringify(file)});`, {
-      eval: true, workerData, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-    });
-  }
-  return new Worker(file, { workerData });
+  return startModuleWorker(__dirname, __filename, 'parallel-worker', { facialParallelWorker: true });
 }
 
 function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
