@@ -9,6 +9,8 @@ import { NUM_CLASSES } from './emotions';
 import { KerasLayerNames, SeedSequence } from './layer-factory';
 // tfjs-layers' BatchNormalization with a one-kernel training path on wasm (same class name and weights).
 import { batchNormalization } from './wasm/batchnorm-train';
+// Keras's L1L2 with a one-multiply gradient (same class name and config).
+import { l2 } from './regularizers';
 
 /** Options of the any-size ResNet-50 factory. */
 export interface ResNet50AnySizeOptions {
@@ -46,7 +48,7 @@ function conv(ctx: BuildContext, filters: number, kernelSize: number, strides: n
   return tf.layers.conv2d({
     filters, kernelSize, strides, padding, useBias: true, name: ctx.names.next('conv2d'),
     kernelInitializer: ctx.seeds.heNormal(), biasInitializer: 'zeros',
-    kernelRegularizer: tf.regularizers.l2({ l2: L2_WEIGHT_DECAY }),
+    kernelRegularizer: l2({ l2: L2_WEIGHT_DECAY }),
   });
 }
 
