@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../src/wasm';
 import { setTapGemmMaxPixels } from '../src/wasm/conv-grads';
+import { assertClose, randomArray, runOn } from './kernel-compare';
 
 interface Case { k: number; s: number; pad: 'same' | 'valid'; h: number; w: number; ci: number; co: number; n: number }
 
@@ -23,38 +24,10 @@ for (const k of [1, 3, 7]) {
     }
   }
 }
-
-function randomArray(size: number, seed: number): Float32Array {
-  let state = seed;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    out[i] = state / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-/** Runs kernel `name` on `backend` with fresh tensors built from the given arrays. */
-async function runOn(backend: string, name: string, inputs: Record<string, [Float32Array, number[]]>,
-  attrs: Record<string, unknown>): Promise<Float32Array> {
-  await tf.setBackend(backend);
-  const tensors: Record<string, tf.Tensor> = {};
-  for (const [key, [values, shape]] of Object.entries(inputs)) tensors[key] = tf.tensor(values, shape);
-  const out = tf.engine().runKernel(name, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
-  const values = (await out.data()) as Float32Array;
-  tf.dispose([out, ...Object.values(tensors)]);
-  return values;
-}
-
-function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  }
-  assert.ok(err <= 1e-3 * (1 + scale), `${what}: max abs error ${err} (scale ${scale})`);
+// Deep-layer proportions, few pixels and wide kernels: the 1x1 input gradient is then taken
+// transposed (dx^T = W dy^T), and the KxK ones on the tap GEMMs.
+for (const [k, s, h, w] of [[1, 1, 2, 3], [1, 2, 3, 3], [3, 1, 2, 2], [3, 2, 3, 3]]) {
+  cases.push({ k, s, pad: 'same', h, w, ci: 24, co: 40, n: 2 });
 }
 
 before(async () => {

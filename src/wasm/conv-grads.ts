@@ -16,7 +16,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { KernelScope } from './kernel-call';
-import { col2im, col2imTransposed, flipSwapFilter, im2colTransposed, pickTransposed } from './heap-ops';
+import { col2im, col2imTransposed, flipSwapFilter, im2colTransposed, pickTransposed, transpose2d } from './heap-ops';
+import { gemm } from './gemm';
 
 type Shape4 = [number, number, number, number];
 
@@ -24,13 +25,19 @@ type Shape4 = [number, number, number, number];
 const SMALL_INPUT_CHANNELS = 4;
 
 /**
- * Up to this many output pixels (N*OH*OW), both gradients of a KxK conv are GEMMs over
+ * Up to this many output pixels (N*OH*OW), both gradients of a KxK conv (and, in conv-small.ts,
+ * the forward conv) are GEMMs over
  * (tap, channel) rows instead of convolutions: on tiny maps (2x2, 3x3 at 48x48 input) the
  * convolution formulations run with few pixels per XNNPACK call, while the GEMMs have
  * KH*KW*C rows. Measured at batch 32 (bench/kernels.ts): 3x3 512 on 2x2 maps dW 31 -> 23 ms,
  * dX 46 -> 24 ms; 3x3 256 on 3x3 maps dW 16 -> 14, dX 19 -> 14; worse from 6x6 (1152 pixels).
  */
 let tapGemmMaxPixels = Number(process.env.FACIAL_TAP_GEMM_PIXELS ?? 512);
+
+/** The pixel count up to which KxK convolutions (gradients here, forward in conv-small.ts) are GEMMs. */
+export function tapGemmPixels(): number {
+  return tapGemmMaxPixels;
+}
 
 /** Sets the pixel count up to which KxK conv gradients use the tap GEMMs (0: never); for tests and benchmarks. */
 export function setTapGemmMaxPixels(pixels: number): void {
@@ -93,15 +100,13 @@ export function conv2DBackpropFilterImpl(s: KernelScope, x: TensorInfo, dy: Tens
     // Pick the input pixels the 1x1 kernel reads, then one GEMM [ci, n·oh·ow] x [n·oh·ow, co].
     const k = n * oh * ow;
     const xT = s.track(pickTransposed(s.backend, x, sh, sw, oh, ow));
-    const dw = conv(s, xT, s.reshape(dy, [1, 1, k, co]), [0, 0, 0, 0]);
-    return s.keep(s.reshape(dw, [1, 1, ci, co]));
+    return s.keep(s.reshape(gemm(s, xT, dy, ci, k, co), [1, 1, ci, co]));
   }
 
   if (n * oh * ow <= tapGemmMaxPixels) {
     // dW[(i, j, c), o] = sum_pixels im2col(x)^T[(i, j, c), pixel] * dy[pixel, o]
     const cols = s.track(im2colTransposed(s.backend, x, kh, kw, sh, sw, pt, pl, oh, ow));
-    const dw = conv(s, cols, s.reshape(dy, [1, 1, n * oh * ow, co]), [0, 0, 0, 0]);
-    return s.keep(s.reshape(dw, filterShape));
+    return s.keep(s.reshape(gemm(s, cols, dy, kh * kw * ci, n * oh * ow, co), filterShape));
   }
 
   // out[c, i, j, o] = sum_{p, q, b} xT[c, i + p*sh - pt, j + q*sw - pl, b] * dyT[p, q, b, o]
@@ -121,9 +126,9 @@ export function conv2DBackpropInputImpl(s: KernelScope, dy: TensorInfo, filter: 
     outHeight: oh, outWidth: ow, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
   const { top: pt, left: pl } = info.padInfo;
 
+  const pixels = info.batchSize * oh * ow;
   if (kh === 1 && kw === 1 && pt === 0 && pl === 0) {
-    const wT = s.transpose(filter, [0, 1, 3, 2]);
-    let dx = conv(s, dy, wT, [0, 0, 0, 0]);
+    let dx = s.reshape(inputGradient1x1(s, dy, filter, pixels, ci, co), [info.batchSize, oh, ow, ci]);
     if (sh > 1 || sw > 1) dx = zeroInsert(s, dx, sh, sw);
     return s.keep(padOrCropEnd(s, dx, h - oh * sh, w - ow * sw));
   }
@@ -132,16 +137,15 @@ export function conv2DBackpropInputImpl(s: KernelScope, dy: TensorInfo, filter: 
     // Few input channels (the stem conv, whose input gradient tfjs's fused conv computes even
     // though nothing uses it): a stride-1 conv would have ci outputs and run poorly, so take
     // the per-pixel patch gradients as one GEMM and scatter-add them.
-    const wR = s.reshape(s.transpose(s.reshape(filter, [kh * kw * ci, co]), [1, 0]), [1, 1, co, kh * kw * ci]);
-    const patches = conv(s, dy, wR, [0, 0, 0, 0]);
+    const wT = s.track(transpose2d(s.backend, filter, kh * kw * ci, co));
+    const patches = s.reshape(gemm(s, dy, wT, pixels, co, kh * kw * ci), [info.batchSize, oh, ow, kh * kw * ci]);
     return col2im(s.backend, patches, inputShape, kh, kw, sh, sw, pt, pl);
   }
 
-  const pixels = info.batchSize * oh * ow;
   if (pixels <= tapGemmMaxPixels) {
     // patches^T[(i, j, c), pixel] = W[(i, j, c), o] * dy^T[o, pixel], then scatter-add.
-    const dyT = s.reshape(s.transpose(s.reshape(dy, [pixels, co]), [1, 0]), [1, 1, co, pixels]);
-    const pT = conv(s, s.reshape(filter, [1, 1, kh * kw * ci, co]), dyT, [0, 0, 0, 0]);
+    const dyT = s.track(transpose2d(s.backend, dy, pixels, co));
+    const pT = gemm(s, filter, dyT, kh * kw * ci, co, pixels);
     return col2imTransposed(s.backend, pT, inputShape, kh, kw, sh, sw, pt, pl, oh, ow);
   }
 
@@ -159,6 +163,23 @@ export function conv2DBackpropInputImpl(s: KernelScope, dy: TensorInfo, filter: 
   const padRight = w - 1 + pl - (zw - 1);
   dyZ = padOrCropEnd(s, dyZ, Math.min(padBottom, 0), Math.min(padRight, 0));
   return s.keep(conv(s, dyZ, wFlip, [kh - 1 - pt, Math.max(padBottom, 0), kw - 1 - pl, Math.max(padRight, 0)]));
+}
+
+/**
+ * dx [P, CI] = dy [P, CO] · W^T for a 1x1 kernel W [CI, CO]. Either W is transposed and packed
+ * (CI*CO values twice), or the product is taken transposed, dx^T = W · dy^T, and dy^T packed
+ * (CO*P values twice, plus CI*P to transpose back): at ResNet's deep layers, with few pixels
+ * and wide kernels, the second moves far less.
+ */
+function inputGradient1x1(s: KernelScope, dy: TensorInfo, filter: TensorInfo, pixels: number, ci: number,
+  co: number): TensorInfo {
+  if (2 * co * pixels + ci * pixels < 2 * ci * co) {
+    const dyT = s.track(transpose2d(s.backend, dy, pixels, co));
+    const dxT = gemm(s, filter, dyT, ci, co, pixels);
+    return s.track(transpose2d(s.backend, dxT, ci, pixels));
+  }
+  const wT = s.track(transpose2d(s.backend, filter, ci, co));
+  return gemm(s, dy, wT, pixels, co, ci);
 }
 
 function scoped(backendName: string, backend: KernelBackend, body: (s: KernelScope) => TensorInfo): TensorInfo {

@@ -8,13 +8,16 @@ import { convGradKernelConfigs } from './conv-grads';
 import { fusedBatchNormGradConfig, meanGradConfig } from './batchnorm-grad';
 import { reduceKernelConfigs } from './reduce';
 import { batchNormTrainingGradConfig, batchNormTrainingKernelConfigs } from './batchnorm-train';
+import { noCopyKernelConfigs } from './no-copy';
+import { convForwardKernelConfigs } from './conv-forward';
 
 export { convGradKernelConfigs } from './conv-grads';
 
 /** Every kernel this module provides, for the backend registered as `backendName`. */
 export function trainingKernelConfigs(backendName: string): KernelConfig[] {
   return [...convGradKernelConfigs(backendName), ...reduceKernelConfigs(backendName),
-    ...batchNormTrainingKernelConfigs(backendName)];
+    ...batchNormTrainingKernelConfigs(backendName), ...noCopyKernelConfigs(backendName),
+    ...convForwardKernelConfigs(backendName)];
 }
 
 const registered = new Set<string>();
