@@ -100,3 +100,14 @@ test('FastBatchNormalization falls back to tfjs on cpu, and on wasm for a non-la
     for (const key of Object.keys(ref) as (keyof Result)[]) assertClose(`${key} ${backend} axis ${axis}`, got[key], ref[key]);
   }
 });
+
+test('a BatchNormalization layer deserialised from a model config is a FastBatchNormalization', async () => {
+  await tf.setBackend('cpu');
+  const model = tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [3], name: 'bn' })] });
+  const loaded = await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) } as never);
+  assert.equal(loaded.getLayer('bn').getClassName(), 'BatchNormalization');
+  assert.ok(loaded.getLayer('bn') instanceof FastBatchNormalization);
+  assert.ok(!(model.getLayer('bn') instanceof FastBatchNormalization), 'tf.layers.batchNormalization still builds tfjs\'s own class');
+  model.dispose();
+  loaded.dispose();
+});

@@ -202,6 +202,10 @@ export class FastBatchNormalization extends BaseBatchNormalization {
   }
 }
 
+// Registered under tfjs-layers' class name, so models loaded from model.json or .h5 configs
+// (tf.loadLayersModel, our loadModel) get the fast training path too. The class adds no config.
+tf.serialization.registerClass(FastBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+
 /** Drop-in for `tf.layers.batchNormalization(args)` with the fast training path. */
 export function batchNormalization(args?: LayerArgs): BaseLayer {
   return new FastBatchNormalization(args);
