@@ -10,6 +10,7 @@ import { reduceKernelConfigs } from './reduce';
 import { batchNormTrainingGradConfig, batchNormTrainingKernelConfigs } from './batchnorm-train';
 import { noCopyKernelConfigs } from './no-copy';
 import { convForwardKernelConfigs } from './conv-forward';
+import { poolGradKernelConfigs } from './pool-grad';
 
 export { convGradKernelConfigs } from './conv-grads';
 
@@ -17,7 +18,7 @@ export { convGradKernelConfigs } from './conv-grads';
 export function trainingKernelConfigs(backendName: string): KernelConfig[] {
   return [...convGradKernelConfigs(backendName), ...reduceKernelConfigs(backendName),
     ...batchNormTrainingKernelConfigs(backendName), ...noCopyKernelConfigs(backendName),
-    ...convForwardKernelConfigs(backendName)];
+    ...convForwardKernelConfigs(backendName), ...poolGradKernelConfigs(backendName)];
 }
 
 const registered = new Set<string>();
