@@ -13,8 +13,8 @@
  * tfjs-backend-wasm's own kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { KernelScope } from './kernel-call';
+import type { KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { kernelInFrontOf, KernelScope } from './kernel-call';
 import { im2col, pickPixels } from './heap-ops';
 import { gemm } from './gemm';
 import { tapGemmPixels } from './conv-grads';
@@ -57,20 +57,15 @@ function convAsGemm(s: KernelScope, x: TensorInfo, filter: TensorInfo, bias: Ten
 
 /** FusedConv2D and Conv2D kernels for `backendName`, GEMM paths in front of the backend's own. */
 export function convForwardKernelConfigs(backendName: string): KernelConfig[] {
-  return (['FusedConv2D', 'Conv2D'] as const).map((kernelName) => {
-    const original = tf.getKernel(kernelName, backendName);
-    if (original == null) throw new Error(`convForwardKernelConfigs: backend '${backendName}' has no ${kernelName} kernel to fall back on`);
-    const kernelFunc: KernelFunc = (args) => {
-      const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
-      if (preluActivationWeights != null) return original.kernelFunc(args);
-      const s = new KernelScope(backendName, args.backend as KernelBackend);
-      try {
-        const out = convAsGemm(s, x!, filter!, bias, args.attrs as unknown as ConvAttrs);
-        return out == null ? original.kernelFunc(args) : s.keep(out);
-      } finally {
-        s.dispose();
-      }
-    };
-    return { kernelName, backendName, kernelFunc, setupFunc: original.setupFunc };
-  });
+  return (['FusedConv2D', 'Conv2D'] as const).map((kernelName) => kernelInFrontOf(kernelName, backendName, (args) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
+    if (preluActivationWeights != null) return null;
+    const s = new KernelScope(backendName, args.backend as KernelBackend);
+    try {
+      const out = convAsGemm(s, x!, filter!, bias, args.attrs as unknown as ConvAttrs);
+      return out == null ? null : s.keep(out);
+    } finally {
+      s.dispose();
+    }
+  }));
 }

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { KernelScope } from './kernel-call';
-import { col2im, col2imTransposed, flipSwapFilter, im2colTransposed, pickTransposed, transpose2d } from './heap-ops';
+import { col2im, col2imTransposed, flipSwapFilter, im2col, pickPixels, transpose2d } from './heap-ops';
 import { gemm } from './gemm';
 
 type Shape4 = [number, number, number, number];
@@ -99,13 +99,13 @@ export function conv2DBackpropFilterImpl(s: KernelScope, x: TensorInfo, dy: Tens
   if (kh === 1 && kw === 1 && pt === 0 && pl === 0) {
     // Pick the input pixels the 1x1 kernel reads, then one GEMM [ci, n·oh·ow] x [n·oh·ow, co].
     const k = n * oh * ow;
-    const xT = s.track(pickTransposed(s.backend, x, sh, sw, oh, ow));
+    const xT = s.track(pickPixels(s.backend, x, sh, sw, oh, ow, true));
     return s.keep(s.reshape(gemm(s, xT, dy, ci, k, co), [1, 1, ci, co]));
   }
 
   if (n * oh * ow <= tapGemmMaxPixels) {
     // dW[(i, j, c), o] = sum_pixels im2col(x)^T[(i, j, c), pixel] * dy[pixel, o]
-    const cols = s.track(im2colTransposed(s.backend, x, kh, kw, sh, sw, pt, pl, oh, ow));
+    const cols = s.track(im2col(s.backend, x, kh, kw, sh, sw, pt, pl, oh, ow, true));
     return s.keep(s.reshape(gemm(s, cols, dy, kh * kw * ci, n * oh * ow, co), filterShape));
   }
 

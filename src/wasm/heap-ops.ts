@@ -39,31 +39,6 @@ export function flipSwapFilter(backend: KernelBackend, w: TensorInfo): TensorInf
 }
 
 /**
- * x [N, H, W, C] -> out [1, 1, C, N*OH*OW], out[c, (n, i, j)] = x[n, i*sh, j*sw, c]: the pixels a
- * 1x1 kernel of stride (sh, sw) reads, channels first.
- */
-export function pickTransposed(backend: KernelBackend, x: TensorInfo, sh: number, sw: number,
-  oh: number, ow: number): TensorInfo {
-  const [n, h, w, c] = x.shape;
-  const b = heap(backend);
-  const k = n * oh * ow;
-  const out = b.makeOutput([1, 1, c, k], 'float32');
-  const src = b.typedArrayFromHeap(x);
-  const dst = b.typedArrayFromHeap(out);
-  let col = 0;
-  for (let bn = 0; bn < n; bn++) {
-    for (let i = 0; i < oh; i++) {
-      const row = (bn * h + i * sh) * w;
-      for (let j = 0; j < ow; j++, col++) {
-        const s = (row + j * sw) * c;
-        for (let ch = 0; ch < c; ch++) dst[ch * k + col] = src[s + ch];
-      }
-    }
-  }
-  return out;
-}
-
-/**
  * Scatter-adds patches back into an image: p [N, OH, OW, KH*KW*C] holds, for every output pixel,
  * the contribution to each input pixel its kernel window covers; the result dx [N, H, W, C] is
  * dx[n, oh*sh + i - pt, ow*sw + j - pl, c] += p[n, oh, ow, (i, j, c)], out-of-image taps dropped.
@@ -100,43 +75,7 @@ export function col2im(backend: KernelBackend, p: TensorInfo, inShape: number[],
 }
 
 /**
- * im2col, transposed: x [N, H, W, C] -> out [1, 1, KH*KW*C, N*OH*OW] with
- * out[(i, j, c), (n, y, q)] = x[n, y*sh + i - pt, q*sw + j - pl, c], 0 outside the image.
- * Row (i, j, c) holds every value kernel tap (i, j) reads of channel c, so the filter gradient
- * is this matrix times dy [N*OH*OW, CO], a GEMM whose long side is the taps.
- */
-export function im2colTransposed(backend: KernelBackend, x: TensorInfo, kh: number, kw: number, sh: number, sw: number,
-  pt: number, pl: number, oh: number, ow: number): TensorInfo {
-  const [n, h, w, c] = x.shape;
-  const b = heap(backend);
-  const cols = n * oh * ow;
-  const out = b.makeOutput([1, 1, kh * kw * c, cols], 'float32');
-  const src = b.typedArrayFromHeap(x);
-  const dst = b.typedArrayFromHeap(out);
-  dst.fill(0);
-  let col = 0;
-  for (let bn = 0; bn < n; bn++) {
-    for (let y = 0; y < oh; y++) {
-      for (let q = 0; q < ow; q++, col++) {
-        for (let i = 0; i < kh; i++) {
-          const r = y * sh + i - pt;
-          if (r < 0 || r >= h) continue;
-          for (let j = 0; j < kw; j++) {
-            const s = q * sw + j - pl;
-            if (s < 0 || s >= w) continue;
-            const from = ((bn * h + r) * w + s) * c;
-            let to = (i * kw + j) * c * cols + col;
-            for (let ch = 0; ch < c; ch++, to += cols) dst[to] = src[from + ch];
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * The adjoint of im2colTransposed: scatter-adds pT [1, 1, KH*KW*C, N*OH*OW] back into
+ * The adjoint of im2col(..., transposed = true): scatter-adds pT [1, 1, KH*KW*C, N*OH*OW] back into
  * dx [N, H, W, C] (taps that fall outside the image are dropped).
  */
 export function col2imTransposed(backend: KernelBackend, pT: TensorInfo, inShape: number[], kh: number, kw: number,
@@ -171,23 +110,27 @@ export function col2imTransposed(backend: KernelBackend, pT: TensorInfo, inShape
 
 /**
  * im2col: x [N, H, W, C] -> out [1, 1, N*OH*OW, KH*KW*C] with
- * out[(n, y, q), (i, j, c)] = x[n, y*sh + i - pt, q*sw + j - pl, c], 0 outside the image.
- * Each row is one output pixel's whole receptive field, so the convolution is this matrix
- * times the filter seen as [KH*KW*C, CO]. Copies run per tap, C values at a time.
+ * out[(n, y, q), (i, j, c)] = x[n, y*sh + i - pt, q*sw + j - pl, c], 0 outside the image:
+ * each row is one output pixel's whole receptive field, so the convolution is this matrix times
+ * the filter seen as [KH*KW*C, CO].
+ * `transposed` gives out [1, 1, KH*KW*C, N*OH*OW] instead: row (i, j, c) holds every value
+ * kernel tap (i, j) reads of channel c, so the filter gradient is this matrix times
+ * dy [N*OH*OW, CO], a GEMM whose long side is the taps.
  */
 export function im2col(backend: KernelBackend, x: TensorInfo, kh: number, kw: number, sh: number, sw: number,
-  pt: number, pl: number, oh: number, ow: number): TensorInfo {
+  pt: number, pl: number, oh: number, ow: number, transposed = false): TensorInfo {
   const [n, h, w, c] = x.shape;
   const b = heap(backend);
+  const pixels = n * oh * ow;
   const patch = kh * kw * c;
-  const out = b.makeOutput([1, 1, n * oh * ow, patch], 'float32');
+  const out = b.makeOutput(transposed ? [1, 1, patch, pixels] : [1, 1, pixels, patch], 'float32');
   const src = b.typedArrayFromHeap(x);
   const dst = b.typedArrayFromHeap(out);
   dst.fill(0);
-  let row = 0;
+  let pixel = 0;
   for (let bn = 0; bn < n; bn++) {
     for (let y = 0; y < oh; y++) {
-      for (let q = 0; q < ow; q++, row += patch) {
+      for (let q = 0; q < ow; q++, pixel++) {
         for (let i = 0; i < kh; i++) {
           const r = y * sh + i - pt;
           if (r < 0 || r >= h) continue;
@@ -195,7 +138,12 @@ export function im2col(backend: KernelBackend, x: TensorInfo, kh: number, kw: nu
             const s = q * sw + j - pl;
             if (s < 0 || s >= w) continue;
             const from = ((bn * h + r) * w + s) * c;
-            dst.set(src.subarray(from, from + c), row + (i * kw + j) * c);
+            const tap = (i * kw + j) * c;
+            if (!transposed) {
+              dst.set(src.subarray(from, from + c), pixel * patch + tap);
+            } else {
+              for (let ch = 0, to = tap * pixels + pixel; ch < c; ch++, to += pixels) dst[to] = src[from + ch];
+            }
           }
         }
       }
@@ -232,21 +180,28 @@ export function transpose2d(backend: KernelBackend, x: TensorInfo, rows: number,
 /**
  * x [N, H, W, C] -> out [N, OH, OW, C] with out[n, i, j, c] = x[n, i*sh, j*sw, c]: the pixels a
  * 1x1 kernel of stride (sh, sw) reads, channels last (contiguous runs of C values).
+ * `transposed` gives out [1, 1, C, N*OH*OW], channels first, the left operand of the 1x1
+ * filter gradient.
  */
 export function pickPixels(backend: KernelBackend, x: TensorInfo, sh: number, sw: number,
-  oh: number, ow: number): TensorInfo {
+  oh: number, ow: number, transposed = false): TensorInfo {
   const [n, h, w, c] = x.shape;
   const b = heap(backend);
-  const out = b.makeOutput([n, oh, ow, c], 'float32');
+  const pixels = n * oh * ow;
+  const out = b.makeOutput(transposed ? [1, 1, c, pixels] : [n, oh, ow, c], 'float32');
   const src = b.typedArrayFromHeap(x);
   const dst = b.typedArrayFromHeap(out);
-  let to = 0;
+  let pixel = 0;
   for (let bn = 0; bn < n; bn++) {
     for (let i = 0; i < oh; i++) {
       const row = (bn * h + i * sh) * w;
-      for (let j = 0; j < ow; j++, to += c) {
+      for (let j = 0; j < ow; j++, pixel++) {
         const from = (row + j * sw) * c;
-        dst.set(src.subarray(from, from + c), to);
+        if (!transposed) {
+          dst.set(src.subarray(from, from + c), pixel * c);
+        } else {
+          for (let ch = 0; ch < c; ch++) dst[ch * pixels + pixel] = src[from + ch];
+        }
       }
     }
   }

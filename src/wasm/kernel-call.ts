@@ -6,7 +6,7 @@
  * every intermediate they create with `backend.disposeData`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 
 /** Runs kernel `name` of `backend` (looked up under `backendName`) on TensorInfos. */
 export function callKernel(
@@ -68,4 +68,25 @@ export class KernelScope {
     for (const t of this.temps) this.backend.disposeData(t.dataId);
     this.temps.length = 0;
   }
+}
+
+/** The fast path of {@link kernelInFrontOf}: a result, or null to let the original kernel run. */
+export type FastPath = (args: Parameters<KernelFunc>[0]) => TensorInfo | TensorInfo[] | null;
+
+/**
+ * A config for kernel `kernelName` on `backendName` that tries `fast` first and hands the call
+ * to the kernel registered there now (tfjs-backend-wasm's own) when it returns null. The
+ * original's setupFunc is kept (it binds its C function when the backend initialises), then
+ * `onSetup` runs on the new backend instance.
+ */
+export function kernelInFrontOf(kernelName: string, backendName: string, fast: FastPath,
+  onSetup?: (backend: KernelBackend) => void): KernelConfig {
+  const original = tf.getKernel(kernelName, backendName);
+  if (original == null) throw new Error(`backend '${backendName}' has no ${kernelName} kernel to fall back on`);
+  const kernelFunc: KernelFunc = (args) => fast(args) ?? original.kernelFunc(args);
+  const setupFunc = (backend: object) => {
+    original.setupFunc?.(backend);
+    onSetup?.(backend as KernelBackend);
+  };
+  return { kernelName, backendName, kernelFunc, setupFunc };
 }

@@ -9,8 +9,8 @@
  * writes into its inputs; the one place this project writes a buffer in place (the fused
  * optimizers' slots) copies first when the buffer is shared (see fused-optimizers.ts).
  */
-import * as tf from '@tensorflow/tfjs';
-import type { DataId, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { DataId, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { kernelInFrontOf } from './kernel-call';
 
 /** The part of tfjs-backend-wasm's BackendWasm used here. */
 interface RefCountingBackend {
@@ -28,15 +28,10 @@ function share(backend: RefCountingBackend, x: TensorInfo): TensorInfo {
  * is needed, and hand strings and real dtype conversions to the kernels registered there now.
  */
 export function noCopyKernelConfigs(backendName: string): KernelConfig[] {
-  return (['Identity', 'Cast'] as const).map((kernelName) => {
-    const original = tf.getKernel(kernelName, backendName);
-    if (original == null) throw new Error(`noCopyKernelConfigs: backend '${backendName}' has no ${kernelName} kernel to fall back on`);
-    const kernelFunc: KernelFunc = (args) => {
-      const { x } = args.inputs as { x: TensorInfo };
-      const dtype = kernelName === 'Cast' ? (args.attrs as { dtype?: string }).dtype : x.dtype;
-      if (x.dtype === 'string' || dtype !== x.dtype) return original.kernelFunc(args);
-      return share(args.backend as unknown as RefCountingBackend, x);
-    };
-    return { kernelName, backendName, kernelFunc, setupFunc: original.setupFunc };
-  });
+  return (['Identity', 'Cast'] as const).map((kernelName) => kernelInFrontOf(kernelName, backendName, (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const dtype = kernelName === 'Cast' ? (args.attrs as { dtype?: string }).dtype : x.dtype;
+    if (x.dtype === 'string' || dtype !== x.dtype) return null;
+    return share(args.backend as unknown as RefCountingBackend, x);
+  }));
 }

@@ -8,8 +8,9 @@
  * copy. Any other reduction goes to the backend's own kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { guardWasmHeap } from './heap-guard';
+import { kernelInFrontOf } from './kernel-call';
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
 interface WasmHeapBackend {
@@ -45,23 +46,12 @@ function reduceLeading(backend: WasmHeapBackend, x: TensorInfo, k: number, keepD
  * hand everything else to the kernels registered there now (tfjs-backend-wasm's own).
  */
 export function reduceKernelConfigs(backendName: string): KernelConfig[] {
-  return (['Sum', 'Mean'] as const).map((kernelName) => {
-    const original = tf.getKernel(kernelName, backendName);
-    if (original == null) throw new Error(`reduceKernelConfigs: backend '${backendName}' has no ${kernelName} kernel to fall back on`);
-    const kernelFunc: KernelFunc = (args) => {
-      const { x } = args.inputs as { x: TensorInfo };
-      const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-      const k = x.dtype === 'float32' ? leadingAxes(axis, x.shape.length) : 0;
-      if (k === 0) return original.kernelFunc(args);
-      const count = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
-      return reduceLeading(args.backend as unknown as WasmHeapBackend, x, k, keepDims, kernelName === 'Mean' ? 1 / count : 1);
-    };
-    // The original's setupFunc binds its C function when the backend initialises: keep it.
-    // That moment is also when the backend instance exists, so the heap guard goes in there.
-    const setupFunc = (backend: object) => {
-      original.setupFunc?.(backend);
-      guardWasmHeap(backend as KernelBackend);
-    };
-    return { kernelName, backendName, kernelFunc, setupFunc };
-  });
+  return (['Sum', 'Mean'] as const).map((kernelName) => kernelInFrontOf(kernelName, backendName, (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const k = x.dtype === 'float32' ? leadingAxes(axis, x.shape.length) : 0;
+    if (k === 0) return null;
+    const count = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
+    return reduceLeading(args.backend as unknown as WasmHeapBackend, x, k, keepDims, kernelName === 'Mean' ? 1 / count : 1);
+  }, guardWasmHeap)); // setup is when the backend instance exists: the heap guard goes in there
 }
