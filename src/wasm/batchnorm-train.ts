@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { affine, gradientSums, shiftedSums } from './channel-loops';
 
 /** Kernel names (prefixed so that they cannot collide with tfjs's). */
 export const BN_TRAIN = 'FacialBatchNormTraining';
@@ -25,21 +26,11 @@ interface WasmHeapBackend {
   typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
 
-/**
- * Per-channel mean and biased variance of x viewed as [rows, c], in one pass: sums of x - k
- * and (x - k)^2 in doubles with k = the first row, which keeps the subtraction for the
- * variance free of cancellation whenever the data are not far wider than the first row's offset.
- */
+/** Per-channel mean and biased variance of x viewed as [rows, c], from sums shifted by the first row. */
 function moments(src: Float32Array, rows: number, c: number, mean: Float64Array, variance: Float64Array): void {
   const s1 = new Float64Array(c);
   const s2 = new Float64Array(c);
-  for (let i = 0, o = 0; i < rows; i++, o += c) {
-    for (let ch = 0; ch < c; ch++) {
-      const d = src[o + ch] - src[ch];
-      s1[ch] += d;
-      s2[ch] += d * d;
-    }
-  }
+  shiftedSums(src, rows, c, s1, s2);
   for (let ch = 0; ch < c; ch++) {
     const m = s1[ch] / rows;
     mean[ch] = src[ch] + m;
@@ -72,10 +63,7 @@ const forwardKernel: KernelFunc = (args) => {
     mul[ch] = g[ch] * r;
     add[ch] = be[ch] - m * g[ch] * r;
   }
-  const dst = b.typedArrayFromHeap(y);
-  for (let i = 0, o = 0; i < rows; i++, o += c) {
-    for (let ch = 0; ch < c; ch++) dst[o + ch] = src[o + ch] * mul[ch] + add[ch];
-  }
+  affine(src, null, b.typedArrayFromHeap(y), rows, c, mul, null, add);
   b.typedArrayFromHeap(meanOut).set(mean);
   b.typedArrayFromHeap(varOut).set(variance);
   return [y, meanOut, varOut];
@@ -98,13 +86,7 @@ const backwardKernel: KernelFunc = (args) => {
   const v = b.typedArrayFromHeap(variance);
   const s1 = new Float64Array(c);
   const s2 = new Float64Array(c);
-  for (let i = 0, o = 0; i < rows; i++, o += c) {
-    for (let ch = 0; ch < c; ch++) {
-      const d = g[o + ch];
-      s1[ch] += d;
-      s2[ch] += d * (src[o + ch] - m[ch]);
-    }
-  }
+  gradientSums(g, src, m, rows, c, s1, s2);
   // dx = A * dy + B * x + C0 with A = gamma r, B = -gamma r^3 S2 / M, C0 = -A S1 / M - B mean.
   const a = new Float32Array(c);
   const bx = new Float32Array(c);
@@ -121,10 +103,7 @@ const backwardKernel: KernelFunc = (args) => {
     ds[ch] = s2[ch] * r;
     dof[ch] = s1[ch];
   }
-  const out = b.typedArrayFromHeap(dx);
-  for (let i = 0, o = 0; i < rows; i++, o += c) {
-    for (let ch = 0; ch < c; ch++) out[o + ch] = a[ch] * g[o + ch] + bx[ch] * src[o + ch] + c0[ch];
-  }
+  affine(g, src, b.typedArrayFromHeap(dx), rows, c, a, bx, c0);
   return [dx, dScale, dOffset];
 };
 

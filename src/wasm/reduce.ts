@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { guardWasmHeap } from './heap-guard';
 import { kernelInFrontOf } from './kernel-call';
+import { channelSums } from './channel-loops';
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
 interface WasmHeapBackend {
@@ -30,10 +31,7 @@ function reduceLeading(backend: WasmHeapBackend, x: TensorInfo, k: number, keepD
   const outer = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
   const inner = x.shape.slice(k).reduce((p, d) => p * d, 1);
   const acc = new Float64Array(inner);
-  const src = backend.typedArrayFromHeap(x);
-  for (let i = 0, o = 0; i < outer; i++, o += inner) {
-    for (let c = 0; c < inner; c++) acc[c] += src[o + c];
-  }
+  channelSums(backend.typedArrayFromHeap(x), outer, inner, acc);
   const shape = keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
   const out = backend.makeOutput(shape, 'float32');
   const dst = backend.typedArrayFromHeap(out);
