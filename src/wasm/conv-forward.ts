@@ -34,7 +34,8 @@ interface ConvAttrs {
 /** The conv as a GEMM, or null when the backend's own kernel should run it. */
 function convAsGemm(s: KernelScope, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined,
   attrs: ConvAttrs): TensorInfo | null {
-  if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32') return null;
+  // A bias other than [CO] is what tfjs-backend-wasm's own kernel rejects: let it say so.
+  if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || (bias != null && bias.shape.length !== 1)) return null;
   const [kh, kw, ci, co] = filter.shape as Shape4;
   const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, attrs.strides,
     attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
