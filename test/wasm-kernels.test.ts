@@ -29,6 +29,8 @@ for (const k of [1, 3, 7]) {
 for (const [k, s, h, w] of [[1, 1, 2, 3], [1, 2, 3, 3], [3, 1, 2, 2], [3, 2, 3, 3]]) {
   cases.push({ k, s, pad: 'same', h, w, ci: 24, co: 40, n: 2 });
 }
+// An expanding 1x1 conv on a larger map: its filter gradient is taken transposed (dW^T = dy^T x).
+for (const s of [1, 2]) cases.push({ k: 1, s, pad: 'same', h: 7, w: 7, ci: 3, co: 24, n: 2 });
 
 before(async () => {
   registerWasmTrainingKernels();
