@@ -12,6 +12,8 @@
  * models saved with it load in any tfjs or Keras, and models loaded here get the fast gradient.
  */
 import * as tf from '@tensorflow/tfjs';
+// Only the kernel name: the module itself needs no wasm backend.
+import { SUM_OF_SQUARES } from './wasm/reduce';
 
 /** Arguments of the L1L2 regulariser, as tfjs-layers' (a missing factor defaults to 0.01). */
 export interface L1L2Args {
@@ -31,13 +33,21 @@ type TfL1L2Class = (new (args?: L1L2Args) => TfL1L2) & { className: string };
 /** tfjs-layers' L1L2 class (not exported under a public name). */
 const TfL1L2Base = Object.getPrototypeOf(tf.regularizers.l1l2()).constructor as TfL1L2Class;
 
+/** sum(w^2): one pass where the backend registers SUM_OF_SQUARES (the wasm ones), else Square and Sum. */
+function sumOfSquares(w: tf.Tensor): tf.Tensor {
+  if (w.dtype === 'float32' && tf.getKernel(SUM_OF_SQUARES, tf.getBackend()) != null) {
+    return tf.engine().runKernel(SUM_OF_SQUARES, { x: w }) as tf.Tensor;
+  }
+  return tf.sum(tf.square(w));
+}
+
 /** L1 and L2 penalty of a weight as one op with a closed-form gradient. */
 function penaltyOp(l1: number, l2: number): (w: tf.Tensor) => tf.Scalar {
   return tf.customGrad(((w: tf.Tensor, save: tf.GradSaveFunc) => {
     save([w]);
     let value = tf.scalar(0);
     if (l1 !== 0) value = tf.add(value, tf.mul(tf.sum(tf.abs(w)), l1));
-    if (l2 !== 0) value = tf.add(value, tf.mul(tf.sum(tf.square(w)), l2));
+    if (l2 !== 0) value = tf.add(value, tf.mul(sumOfSquares(w), l2));
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor => {
       const [x] = saved;
       let grad = tf.mul(x, tf.mul(dy, 2 * l2));

@@ -2,10 +2,17 @@
  * src/regularizers.ts: Keras's L1L2 with a closed-form gradient, against hand-computed values
  * and tfjs-layers' own L1L2 (value and autodiff gradient), and its serialization.
  */
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { L1L2, l2 } from '../src/regularizers';
+import { registerWasmTrainingKernels } from '../src/wasm';
+import { SUM_OF_SQUARES } from '../src/wasm/reduce';
+
+before(async () => {
+  await tf.setBackend('cpu'); // importing the wasm backend made it the default
+});
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
   assert.equal(a.length, b.length, what);
@@ -48,4 +55,19 @@ test('a missing factor defaults to 0.01 as in tfjs-layers', () => {
   const reg = l2();
   close(reg.apply(tf.tensor1d([2])).dataSync(), [0.04], 'default l2');
   assert.deepEqual(reg.getConfig(), { l1: 0, l2: 0.01 });
+});
+
+test('on wasm the L2 penalty takes the one-pass sum of squares and gives the cpu value', async () => {
+  registerWasmTrainingKernels();
+  const values = Array.from({ length: 1003 }, (_, i) => Math.sin(i) * 3); // odd length: the tail loop
+  await tf.setBackend('cpu');
+  const expected = l2({ l2: 0.5 }).apply(tf.tensor1d(values)).dataSync()[0];
+  await tf.setBackend('wasm');
+  const seen: string[] = [];
+  const info = await tf.profile(() => l2({ l2: 0.5 }).apply(tf.tensor1d(values)));
+  for (const k of info.kernels) seen.push(k.name);
+  assert.ok(seen.includes(SUM_OF_SQUARES), `kernels run: ${seen.join(', ')}`);
+  const wasm = l2({ l2: 0.5 }).apply(tf.tensor1d(values)).dataSync()[0];
+  close([wasm], [expected], 'penalty on wasm');
+  await tf.setBackend('cpu');
 });

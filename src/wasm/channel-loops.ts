@@ -118,3 +118,15 @@ export function affine(u: Float32Array, v: Float32Array | null, out: Float32Arra
     for (let o = ch; o < end; o += c) out[o] = ac * u[o] + bc * v[o] + z;
   }
 }
+
+/** sum of x[i]^2 over the whole array, in doubles (four running sums). */
+export function sumOfSquares(x: Float32Array): number {
+  const n = x.length;
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    a0 += x[i] * x[i]; a1 += x[i + 1] * x[i + 1]; a2 += x[i + 2] * x[i + 2]; a3 += x[i + 3] * x[i + 3];
+  }
+  for (; i < n; i++) a0 += x[i] * x[i];
+  return a0 + a1 + a2 + a3;
+}
