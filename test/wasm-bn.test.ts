@@ -69,7 +69,7 @@ function assertClose(name: string, a: Float32Array, b: Float32Array): void {
   assert.ok(err <= 1e-4 * (1 + mag), `${name}: max error ${err} (max |ref| ${mag})`);
 }
 
-for (const [shape, seed] of [[[4, 6, 6, 8], 11], [[3, 5, 7, 16], 23], [[5, 12], 37], [[3, 4, 5, 7], 41]] as const) {
+for (const [shape, seed] of [[[4, 6, 6, 8], 11], [[3, 5, 7, 16], 23], [[5, 12], 37], [[3, 4, 5, 7], 41], [[2, 50, 50, 7], 43]] as const) {
   test(`FastBatchNormalization on wasm matches tfjs BatchNormalization on cpu, ${JSON.stringify(shape)}`, async () => {
     const args = { axis: -1, momentum: 0.9, epsilon: 1e-3 };
     await tf.setBackend('cpu');

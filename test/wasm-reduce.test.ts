@@ -20,8 +20,9 @@ const CASES: Array<[string, (x: tf.Tensor) => tf.Tensor]> = [
   ['sum int32 [0,1,2] (fallback)', (x) => tf.sum(tf.cast(tf.mul(x, 10), 'int32'), [0, 1, 2])],
 ];
 
-test('leading-axes Sum/Mean on wasm = cpu', async () => {
-  const x = () => tf.randomNormal([3, 5, 7, 6], 1, 2, 'float32', 11);
+// The second shape has more rows than one tile of src/wasm/channel-loops.ts (16384 values).
+for (const shape of [[3, 5, 7, 6], [8, 40, 40, 5]]) test(`leading-axes Sum/Mean on wasm = cpu, ${shape.join('x')}`, async () => {
+  const x = () => tf.randomNormal(shape, 1, 2, 'float32', 11);
   const expected = new Map<string, { shape: number[]; values: Float32Array | Int32Array }>();
   await tf.setBackend('cpu');
   for (const [name, f] of CASES) {
