@@ -11,6 +11,7 @@ export * from './preprocess';
 export * from './image-io';
 export * from './resnet50';
 export * from './resnet50-anysize';
+export * from './regularizers';
 export * from './keras-h5';
 export * from './model-io';
 export * from './train';

@@ -21,6 +21,7 @@ export interface GemmEpilogue {
   bias?: TensorInfo;
   /** tfjs fusable activation name ('linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'). */
   activation?: string;
+  /** Slope for x < 0 when activation is 'leakyrelu'. */
   leakyreluAlpha?: number;
 }
 
