@@ -1,7 +1,7 @@
 /**
  * Runs `facial bench --json` and the PyTorch yardstick (../shared/bench/torch_resnet50.py)
  * back to back on this machine and prints the throughput ratios, so both sides are measured
- * under the same load. Usage: npx ts-node bench/compare.ts [--backend wasm] [--steps 3]
+ * under the same load. Usage: npx ts-node bench/compare.ts [--backend wasm] [--steps 5]
  * PyTorch comes from Debian: apt-get install -y python3-torch python3-torchvision.
  */
 import { execFileSync } from 'node:child_process';

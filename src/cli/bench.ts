@@ -106,7 +106,7 @@ export function register(program: Command): void {
     .command('bench')
     .description('measure training and prediction images/s of both ResNet-50s on the selected backend')
     .option('--json', 'one JSON object per line')
-    .option('--steps <n>', 'timed steps per case (median is reported), after one warm-up', '3')
+    .option('--steps <n>', 'timed steps per case (median is reported), after one warm-up; 5 as the PyTorch yardstick', '5')
     .option('--only <model>', 'run only resnet50-anysize or resnet50')
     .action(async (opts: { json?: boolean; steps: string; only?: string }) => {
       const steps = Number(opts.steps);
