@@ -69,3 +69,28 @@ test('a 1x1 convolution as a GEMM gives hand-computed values, stride 2 picking p
   assert.deepEqual(y.shape, [1, 2, 2, 3]);
   tf.dispose([x, w, y]);
 });
+
+// A 1x1 kernel whose last output pixel reads past the image (bottom/right explicit padding, or
+// 'ceil' rounding): zeros there, as on cpu, not the next row's pixels.
+const outside: Array<[string, number, number | [[number, number], [number, number], [number, number], [number, number]], number[], 'ceil' | undefined]> = [
+  ['explicit bottom/right padding', 1, [[0, 0], [0, 1], [0, 1], [0, 0]], [2, 2, 2, 3], undefined],
+  ["stride 3, pad 0, 'ceil' rounding", 3, 0, [1, 5, 5, 3], 'ceil'],
+];
+for (const [what, strides, pad, xShape, dimRoundingMode] of outside) {
+  test(`a 1x1 conv reading past the image matches cpu: ${what}`, async () => {
+    const x = randomArray(xShape.reduce((a, b) => a * b), 3);
+    const inputs = { x: [x, xShape], filter: [randomArray(12, 5), [1, 1, 3, 4]] } as Record<string, [Float32Array, number[]]>;
+    const attrs = { strides, pad, dataFormat: 'NHWC', dilations: 1, dimRoundingMode };
+    const cpu = await runOn('cpu', 'Conv2D', inputs, attrs);
+    assertClose(await runOn('wasm', 'Conv2D', inputs, attrs), cpu, what);
+    assert.ok(cpu.some((v) => v === 0), 'the case has output pixels outside the image');
+  });
+}
+
+test('a bias that is not [CO] is left to tfjs-backend-wasm, which rejects it, instead of reading past it', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.ones([1, 1, 1, 2]) as tf.Tensor4D;
+  const filter = tf.zeros([1, 1, 2, 3]) as tf.Tensor4D;
+  assert.throws(() => tf.fused.conv2d({ x, filter, strides: 1, pad: 'valid', bias: tf.tensor1d([5]) }), /bias/);
+  tf.dispose([x, filter]);
+});

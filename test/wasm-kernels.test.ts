@@ -86,3 +86,23 @@ test('registerWasmTrainingKernels makes tf.grads of conv2d work on wasm (hand-co
   tf.dispose([gx, gw, ...inputs]);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('1x1 gradients with explicit bottom/right padding match cpu (output pixels outside the image)', async () => {
+  for (const [ci, co] of [[3, 24], [3, 4]]) {
+    const xShape = [2, 4, 4, ci];
+    const wShape = [1, 1, ci, co];
+    const pad = [[0, 0], [0, 1], [0, 1], [0, 0]];
+    const dyShape = [2, 5, 5, co];
+    const x = randomArray(xShape.reduce((a, b) => a * b), 3);
+    const w = randomArray(ci * co, 5);
+    const dy = randomArray(dyShape.reduce((a, b) => a * b), 7);
+    const common = { strides: 1, pad, dataFormat: 'NHWC' };
+    const filterInputs = { x: [x, xShape], dy: [dy, dyShape] } as Record<string, [Float32Array, number[]]>;
+    const inputInputs = { dy: [dy, dyShape], filter: [w, wShape] } as Record<string, [Float32Array, number[]]>;
+    for (const [name, inputs, extra] of [['Conv2DBackpropFilter', filterInputs, { filterShape: wShape }],
+      ['Conv2DBackpropInput', inputInputs, { inputShape: xShape }]] as const) {
+      const cpu = await runOn('cpu', name, inputs, { ...common, ...extra });
+      assertClose(await runOn('wasm', name, inputs, { ...common, ...extra }), cpu, `${name} ${ci} -> ${co}`);
+    }
+  }
+});

@@ -17,7 +17,7 @@ import type { KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { kernelInFrontOf, KernelScope } from './kernel-call';
 import { im2col, pickPixels } from './heap-ops';
 import { gemm } from './gemm';
-import { tapGemmPixels } from './conv-grads';
+import { pointwiseInside, tapGemmPixels } from './conv-grads';
 
 type Shape4 = [number, number, number, number];
 
@@ -34,9 +34,11 @@ interface ConvAttrs {
 /** The conv as a GEMM, or null when the backend's own kernel should run it. */
 function convAsGemm(s: KernelScope, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined,
   attrs: ConvAttrs): TensorInfo | null {
-  // A bias other than [CO] is what tfjs-backend-wasm's own kernel rejects: let it say so.
-  if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || (bias != null && bias.shape.length !== 1)) return null;
   const [kh, kw, ci, co] = filter.shape as Shape4;
+  // A bias other than [CO] (e.g. a broadcast [1]) is what tfjs-backend-wasm's own kernel rejects: let it say so.
+  if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || (bias != null && (bias.shape.length !== 1 || bias.shape[0] !== co))) {
+    return null;
+  }
   const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, attrs.strides,
     attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
@@ -45,7 +47,7 @@ function convAsGemm(s: KernelScope, x: TensorInfo, filter: TensorInfo, bias: Ten
   const pixels = n * oh * ow;
   const epilogue = { bias, activation: attrs.activation ?? 'linear', leakyreluAlpha: attrs.leakyreluAlpha };
   let rows: TensorInfo;
-  if (kh === 1 && kw === 1 && pt === 0 && pl === 0) {
+  if (kh === 1 && kw === 1 && pointwiseInside(info)) {
     rows = sh === 1 && sw === 1 && oh === info.inHeight && ow === info.inWidth ? x
       : s.track(pickPixels(s.backend, x, sh, sw, oh, ow));
   } else if (pixels <= tapGemmPixels()) {

@@ -44,6 +44,16 @@ export function setTapGemmMaxPixels(pixels: number): void {
   tapGemmMaxPixels = pixels;
 }
 
+/**
+ * Whether a 1x1 kernel reads only real pixels: no padding before, and the last output pixel's
+ * input inside the image (bottom/right padding or 'ceil' rounding can put it outside, where the
+ * im2col path reads zeros).
+ */
+export function pointwiseInside(info: tf.backend_util.Conv2DInfo): boolean {
+  return info.padInfo.top === 0 && info.padInfo.left === 0
+    && (info.outHeight - 1) * info.strideHeight < info.inHeight && (info.outWidth - 1) * info.strideWidth < info.inWidth;
+}
+
 interface ConvGradAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -96,14 +106,14 @@ export function conv2DBackpropFilterImpl(s: KernelScope, x: TensorInfo, dy: Tens
     filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow, inHeight: h, inWidth: w } = info;
   const { top: pt, left: pl } = info.padInfo;
 
-  if (kh === 1 && kw === 1 && pt === 0 && pl === 0) {
+  if (kh === 1 && kw === 1 && pointwiseInside(info)) {
     // One GEMM over the input pixels the 1x1 kernel reads: dW = x^T·dy packs dy [k, co];
     // dW^T = dy^T·x packs x [k, ci] but transposes dy and the result. Packing costs about twice
     // a transpose per value (bench/kernels.ts --gemm), so the second wins for expanding 1x1
     // convs on large maps (64 -> 256 at 12x12: 10 -> 6 ms).
     const k = n * oh * ow;
     if (5 * k * ci + 3 * ci * co < 3 * k * co) {
-      const xs = sh === 1 && sw === 1 ? x : s.track(pickPixels(s.backend, x, sh, sw, oh, ow));
+      const xs = sh === 1 && sw === 1 && oh === h && ow === w ? x : s.track(pickPixels(s.backend, x, sh, sw, oh, ow));
       const dyT = s.track(transpose2d(s.backend, dy, k, co));
       const dwT = gemm(s, dyT, xs, co, k, ci);
       return transpose2d(s.backend, dwT, co, ci, [1, 1, ci, co]);
