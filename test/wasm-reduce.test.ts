@@ -45,3 +45,12 @@ for (const shape of [[3, 5, 7, 6], [8, 40, 40, 5]]) test(`leading-axes Sum/Mean 
   }
   assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
 });
+
+test('Sum and Mean over leading axes with no rows give zeros, as on cpu', async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+  const x = tf.zeros([0, 3]);
+  assert.deepEqual(Array.from(tf.sum(x, 0).dataSync()), [0, 0, 0]);
+  assert.deepEqual(Array.from(tf.mean(x, 0).dataSync()), [0, 0, 0]);
+  x.dispose();
+});

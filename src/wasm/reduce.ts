@@ -67,7 +67,9 @@ export function reduceKernelConfigs(backendName: string): KernelConfig[] {
     const k = x.dtype === 'float32' ? leadingAxes(axis, x.shape.length) : 0;
     if (k === 0) return null;
     const count = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
-    return reduceLeading(args.backend as unknown as WasmHeapBackend, x, k, keepDims, kernelName === 'Mean' ? 1 / count : 1);
+    // Over no rows both are 0, as on tfjs-backend-cpu (wasm's own kernels return uninitialised memory).
+    const scale = kernelName === 'Mean' && count > 0 ? 1 / count : 1;
+    return reduceLeading(args.backend as unknown as WasmHeapBackend, x, k, keepDims, scale);
   }, guardWasmHeap));
   return [...reductions, { kernelName: SUM_OF_SQUARES, backendName, kernelFunc: sumOfSquaresKernel }];
 }
