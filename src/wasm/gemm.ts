@@ -11,6 +11,11 @@
  * product with a new right operand takes 33 ms as a 1x1 Conv2D and 22 ms as a BatchMatMul;
  * [128, 2048] x [2048, 512] 17 vs 10 ms; with the operand cached, 9.6 and 5 ms either way.
  * So every GEMM in the convolution kernels goes through here.
+ *
+ * One caveat of that cache: it is keyed by the right operand's buffer and not its shape, so the
+ * same buffer must not be a right operand under two different [K, N] views (tfjs-backend-wasm
+ * then aborts). The callers keep to that: a filter is only ever [KH*KW*CI, CO], an activation
+ * [pixels, channels], a gradient [pixels, channels], and every other right operand is new.
  */
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { KernelScope } from './kernel-call';
