@@ -15,9 +15,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { kernelInFrontOf, KernelScope } from './kernel-call';
-import { im2col, pickPixels } from './heap-ops';
+import { im2col } from './heap-ops';
 import { gemm } from './gemm';
-import { pointwiseInside, tapGemmPixels } from './conv-grads';
+import { pointwiseInside, pointwiseRows, tapGemmPixels } from './conv-grads';
 
 type Shape4 = [number, number, number, number];
 
@@ -48,8 +48,7 @@ function convAsGemm(s: KernelScope, x: TensorInfo, filter: TensorInfo, bias: Ten
   const epilogue = { bias, activation: attrs.activation ?? 'linear', leakyreluAlpha: attrs.leakyreluAlpha };
   let rows: TensorInfo;
   if (kh === 1 && kw === 1 && pointwiseInside(info)) {
-    rows = sh === 1 && sw === 1 && oh === info.inHeight && ow === info.inWidth ? x
-      : s.track(pickPixels(s.backend, x, sh, sw, oh, ow));
+    rows = pointwiseRows(s, x, info);
   } else if (pixels <= tapGemmPixels()) {
     rows = s.track(im2col(s.backend, x, kh, kw, sh, sw, pt, pl, oh, ow));
   } else {

@@ -25,16 +25,15 @@ type Shape4 = [number, number, number, number];
 const SMALL_INPUT_CHANNELS = 4;
 
 /**
- * Up to this many output pixels (N*OH*OW), both gradients of a KxK conv (and, in conv-small.ts,
- * the forward conv) are GEMMs over
- * (tap, channel) rows instead of convolutions: on tiny maps (2x2, 3x3 at 48x48 input) the
+ * Up to this many output pixels (N*OH*OW), both gradients of a KxK conv (and, in
+ * conv-forward.ts, the forward conv) are GEMMs over (tap, channel) rows instead of convolutions: on tiny maps (2x2, 3x3 at 48x48 input) the
  * convolution formulations run with few pixels per XNNPACK call, while the GEMMs have
  * KH*KW*C rows. Measured at batch 32 (bench/kernels.ts): 3x3 512 on 2x2 maps dW 31 -> 23 ms,
  * dX 46 -> 24 ms; 3x3 256 on 3x3 maps dW 16 -> 14, dX 19 -> 14; worse from 6x6 (1152 pixels).
  */
 let tapGemmMaxPixels = Number(process.env.FACIAL_TAP_GEMM_PIXELS ?? 512);
 
-/** The pixel count up to which KxK convolutions (gradients here, forward in conv-small.ts) are GEMMs. */
+/** The pixel count up to which KxK convolutions (gradients here, forward in conv-forward.ts) are GEMMs. */
 export function tapGemmPixels(): number {
   return tapGemmMaxPixels;
 }
@@ -52,6 +51,16 @@ export function setTapGemmMaxPixels(pixels: number): void {
 export function pointwiseInside(info: tf.backend_util.Conv2DInfo): boolean {
   return info.padInfo.top === 0 && info.padInfo.left === 0
     && (info.outHeight - 1) * info.strideHeight < info.inHeight && (info.outWidth - 1) * info.strideWidth < info.inWidth;
+}
+
+/**
+ * x [N, H, W, C] seen as the [N*OH*OW, C] rows a 1x1 kernel of stride (sh, sw) reads: x itself
+ * when that is every pixel, else a tracked strided pick. Only where pointwiseInside holds.
+ */
+export function pointwiseRows(s: KernelScope, x: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+  const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+  if (sh === 1 && sw === 1 && oh === info.inHeight && ow === info.inWidth) return x;
+  return s.track(pickPixels(s.backend, x, sh, sw, oh, ow));
 }
 
 interface ConvGradAttrs {
@@ -113,7 +122,7 @@ export function conv2DBackpropFilterImpl(s: KernelScope, x: TensorInfo, dy: Tens
     // convs on large maps (64 -> 256 at 12x12: 10 -> 6 ms).
     const k = n * oh * ow;
     if (5 * k * ci + 3 * ci * co < 3 * k * co) {
-      const xs = sh === 1 && sw === 1 && oh === h && ow === w ? x : s.track(pickPixels(s.backend, x, sh, sw, oh, ow));
+      const xs = pointwiseRows(s, x, info);
       const dyT = s.track(transpose2d(s.backend, dy, k, co));
       const dwT = gemm(s, dyT, xs, co, k, ci);
       return transpose2d(s.backend, dwT, co, ci, [1, 1, ci, co]);
