@@ -50,9 +50,10 @@ function penaltyOp(l1: number, l2: number): (w: tf.Tensor) => tf.Scalar {
     if (l2 !== 0) value = tf.add(value, tf.mul(sumOfSquares(w), l2));
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor => {
       const [x] = saved;
-      let grad = tf.mul(x, tf.mul(dy, 2 * l2));
-      if (l1 !== 0) grad = tf.add(grad, tf.mul(tf.sign(x), tf.mul(dy, l1)));
-      return grad;
+      const terms: tf.Tensor[] = [];
+      if (l2 !== 0) terms.push(tf.mul(x, tf.mul(dy, 2 * l2)));
+      if (l1 !== 0) terms.push(tf.mul(tf.sign(x), tf.mul(dy, l1)));
+      return terms.length === 0 ? tf.zerosLike(x) : tf.addN(terms);
     };
     return { value: value as tf.Scalar, gradFunc };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor) => tf.Scalar;

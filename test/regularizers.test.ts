@@ -30,6 +30,15 @@ test('L1L2 penalty and gradient match hand-computed values', () => {
   tf.dispose([w, g]);
 });
 
+test('L1 alone and a zero factor: gradient l1 * sign(w), and zeros', () => {
+  const w = tf.tensor1d([2, -3, 0]);
+  const g = tf.grad((x: tf.Tensor) => new L1L2({ l1: 0.5, l2: 0 }).apply(x))(w);
+  close(g.dataSync(), [0.5, -0.5, 0], 'l1 gradient');
+  const z = tf.grad((x: tf.Tensor) => new L1L2({ l1: 0, l2: 0 }).apply(x))(w);
+  close(z.dataSync(), [0, 0, 0], 'no penalty');
+  tf.dispose([w, g, z]);
+});
+
 test('l2() matches tfjs-layers\' l2 regulariser in value and gradient on a conv kernel', () => {
   const ours = l2({ l2: 1e-4 });
   const theirs = tf.regularizers.l2({ l2: 1e-4 });
