@@ -31,6 +31,7 @@ export abstract class Callback {
   setContext(ctx: TrainingContext): void { this.ctx = ctx; }
   async onTrainBegin(_logs?: Logs): Promise<void> {}
   async onEpochBegin(_epoch: number, _logs?: Logs): Promise<void> {}
+  async onBatchBegin(_batch: number, _logs?: Logs): Promise<void> {}
   async onBatchEnd(_batch: number, _logs?: Logs): Promise<void> {}
   async onEpochEnd(_epoch: number, _logs?: Logs): Promise<void> {}
   async onTrainEnd(_logs?: Logs): Promise<void> {}
@@ -98,6 +99,8 @@ export class ModelCheckpoint extends Callback {
   readonly period: number;
   private readonly maximise: boolean;
   best: number;
+  /** The path of the last successful save, if any. */
+  lastSaved: string | null = null;
   private epochsSinceLastSave = 0;
   private readonly verbose: number;
   private readonly saver?: ModelSaver;
@@ -118,6 +121,7 @@ export class ModelCheckpoint extends Callback {
   private async save(path: string): Promise<void> {
     const saver = this.saver ?? saveCheckpoint;
     await saver(this.ctx.model, path, { weightsOnly: this.saveWeightsOnly });
+    this.lastSaved = path;
   }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
@@ -144,8 +148,10 @@ export class ModelCheckpoint extends Callback {
     }
   }
 
-  getState() { return { best: enc(this.best), epochsSinceLastSave: this.epochsSinceLastSave }; }
-  setState(s: { best: unknown; epochsSinceLastSave: number }) { this.best = dec(s.best); this.epochsSinceLastSave = s.epochsSinceLastSave; }
+  getState() { return { best: enc(this.best), epochsSinceLastSave: this.epochsSinceLastSave, lastSaved: this.lastSaved }; }
+  setState(s: { best: unknown; epochsSinceLastSave: number; lastSaved?: string | null }) {
+    this.best = dec(s.best); this.epochsSinceLastSave = s.epochsSinceLastSave; this.lastSaved = s.lastSaved ?? null;
+  }
 }
 
 /** ReduceLROnPlateau options. */
@@ -336,16 +342,20 @@ export const CSV_COLUMNS = ['epoch', 'loss', 'acc', 'val_loss', 'val_acc', 'lr']
 /** keras.callbacks.CSVLogger: one row per epoch (0-based epoch, as Keras); `append` continues a file. */
 export class CSVLogger extends Callback {
   private columns: string[] | null = null;
+  /** Data rows in the file, carried in the resume state. */
+  private rows = 0;
 
   constructor(readonly filename: string, readonly opts: { separator?: string; append?: boolean } = {}) { super(); }
 
   async onTrainBegin(): Promise<void> {
     this.columns = null;
+    this.rows = 0;
     // Keras fails here when the folder is missing; a run's output folder is ours to create.
     fs.mkdirSync(path.dirname(path.resolve(this.filename)), { recursive: true });
     if (this.opts.append && fs.existsSync(this.filename) && fs.statSync(this.filename).size > 0) {
-      const header = fs.readFileSync(this.filename, 'utf8').split('\n')[0];
-      this.columns = header.split(this.opts.separator ?? ',');
+      const lines = fs.readFileSync(this.filename, 'utf8').split('\n').filter((l) => l.length > 0);
+      this.columns = lines[0].split(this.opts.separator ?? ',');
+      this.rows = lines.length - 1;
     } else {
       fs.writeFileSync(this.filename, '');
     }
@@ -360,6 +370,24 @@ export class CSVLogger extends Callback {
       fs.appendFileSync(this.filename, this.columns.join(sep) + '\n');
     }
     fs.appendFileSync(this.filename, this.columns.map((k) => (k in row ? String(row[k]) : 'NA')).join(sep) + '\n');
+    this.rows += 1;
+  }
+
+  getState() { return { rows: this.rows }; }
+
+  /**
+   * On resume: rows written after the state was taken (a kill between the row and the state)
+   * are dropped, so the log and the state always agree, as if written in one step.
+   */
+  setState(s: { rows?: number }) {
+    if (s.rows === undefined || !fs.existsSync(this.filename)) return;
+    const lines = fs.readFileSync(this.filename, 'utf8').split('\n').filter((l) => l.length > 0);
+    if (lines.length - 1 > s.rows) {
+      const tmp = `${this.filename}.tmp-${Math.random().toString(36).slice(2, 8)}`;
+      fs.writeFileSync(tmp, lines.slice(0, s.rows + 1).join('\n') + '\n');
+      fs.renameSync(tmp, this.filename);
+    }
+    this.rows = Math.max(0, Math.min(s.rows, lines.length - 1));
   }
 }
 
@@ -380,6 +408,7 @@ export interface CustomCallbackArgs {
   onTrainEnd?: (logs?: Logs) => void | Promise<void>;
   onEpochBegin?: (epoch: number, logs?: Logs) => void | Promise<void>;
   onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onBatchBegin?: (batch: number, logs?: Logs) => void | Promise<void>;
   onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
 }
 
@@ -390,6 +419,7 @@ export class UserCallback extends Callback {
   async onTrainEnd(logs?: Logs) { await this.fns.onTrainEnd?.(logs); }
   async onEpochBegin(epoch: number, logs?: Logs) { await this.fns.onEpochBegin?.(epoch, logs); }
   async onEpochEnd(epoch: number, logs?: Logs) { await this.fns.onEpochEnd?.(epoch, logs); }
+  async onBatchBegin(batch: number, logs?: Logs) { await this.fns.onBatchBegin?.(batch, logs); }
   async onBatchEnd(batch: number, logs?: Logs) { await this.fns.onBatchEnd?.(batch, logs); }
 }
 

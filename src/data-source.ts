@@ -21,8 +21,11 @@ export interface DataSource {
   readonly numBatches: number;
   /** Side of the (square) images, when known: the anysize model is built at this size. */
   readonly imageSize?: number;
-  /** The batches of pass `epoch` (0-based); shuffling depends only on (seed, epoch), so resumes repeat it. */
-  batches(epoch: number): AsyncIterableIterator<Batch>;
+  /**
+   * The batches of pass `epoch` (0-based), starting at batch `fromBatch` (default 0). Order and
+   * augmentation depend only on (seed, epoch, batch index), so a mid-epoch resume repeats them.
+   */
+  batches(epoch: number, fromBatch?: number): AsyncIterableIterator<Batch>;
   /** Examples per class, for class_weight 'balanced'. */
   classCounts?(): number[];
 }
@@ -63,9 +66,9 @@ export function fromFacial(facial: FacialLike, split: SplitName, opts: BatchingO
     numBatches: Math.ceil(n / batchSize),
     imageSize: facial.size,
     classCounts: () => facial.classCounts(split),
-    async *batches(epoch: number) {
+    async *batches(epoch: number, fromBatch = 0) {
       const order = epochOrder(n, shuffle, seed, epoch);
-      for (let start = 0; start < n; start += batchSize) {
+      for (let start = fromBatch * batchSize; start < n; start += batchSize) {
         yield facial.batch(split, order.subarray(start, Math.min(n, start + batchSize)));
       }
     },
@@ -89,9 +92,9 @@ export function fromTensors(xs: tf.Tensor4D, ys: tf.Tensor2D, opts: BatchingOpti
       for (const id of ids) counts[id]++;
       return counts;
     },
-    async *batches(epoch: number) {
+    async *batches(epoch: number, fromBatch = 0) {
       const order = epochOrder(n, shuffle, seed, epoch);
-      for (let start = 0; start < n; start += batchSize) {
+      for (let start = fromBatch * batchSize; start < n; start += batchSize) {
         const idx = tf.tensor1d(Array.from(order.subarray(start, Math.min(n, start + batchSize))), 'int32');
         const batch = { xs: tf.gather(xs, idx) as tf.Tensor4D, ys: tf.gather(ys, idx) as tf.Tensor2D };
         idx.dispose();
@@ -109,15 +112,19 @@ export function fromDataset(ds: tf.data.Dataset<tf.TensorContainer>, opts: { num
   return {
     size: opts.size ?? 0,
     numBatches: opts.numBatches ?? 0,
-    async *batches() {
+    async *batches(_epoch: number, fromBatch = 0) {
       const it = await ds.iterator();
-      for (;;) {
+      for (let b = 0; ; b++) {
         const next = await it.next();
         if (next.done) return;
         const v = next.value as unknown;
-        if (Array.isArray(v)) yield { xs: v[0] as tf.Tensor4D, ys: v[1] as tf.Tensor2D };
-        else if (v && typeof v === 'object' && 'xs' in v && 'ys' in v) yield v as Batch;
+        let batch: Batch;
+        if (Array.isArray(v)) batch = { xs: v[0] as tf.Tensor4D, ys: v[1] as tf.Tensor2D };
+        else if (v && typeof v === 'object' && 'xs' in v && 'ys' in v) batch = v as Batch;
         else throw new Error('fromDataset: each element must be {xs, ys} or [xs, ys] (batched tensors)');
+        // A dataset cannot seek: batches before a resume point are read and dropped.
+        if (b < fromBatch) tf.dispose([batch.xs, batch.ys]);
+        else yield batch;
       }
     },
   };

@@ -166,9 +166,9 @@ export class ImageDataGenerator {
     return {
       size: source.size, numBatches: source.numBatches, imageSize: source.imageSize,
       classCounts: source.classCounts?.bind(source),
-      async *batches(epoch: number) {
-        let b = 0;
-        for await (const { xs, ys } of source.batches(epoch)) {
+      async *batches(epoch: number, fromBatch = 0) {
+        let b = fromBatch;
+        for await (const { xs, ys } of source.batches(epoch, fromBatch)) {
           const [n, h, w, c] = xs.shape;
           const out = gen.transformBatch(xs.dataSync() as Float32Array, n, [h, w, c], mulberry32(mixSeed(seed, epoch, b++, 0xa06)));
           xs.dispose();
@@ -226,11 +226,11 @@ export class ArrayFlow implements DataSource {
     return counts;
   }
 
-  async *batches(epoch: number): AsyncIterableIterator<Batch> {
+  async *batches(epoch: number, fromBatch = 0): AsyncIterableIterator<Batch> {
     const seed = this.opts.seed ?? 0;
     const order = epochOrder(this.size, this.opts.shuffle ?? true, seed, epoch);
     const per = this.shape[0] * this.shape[1] * this.shape[2];
-    for (let b = 0; b < this.numBatches; b++) {
+    for (let b = fromBatch; b < this.numBatches; b++) {
       const idx = order.subarray(b * this.batchSize, Math.min(this.size, (b + 1) * this.batchSize));
       const src = new Float32Array(idx.length * per);
       idx.forEach((k, i) => src.set(this.pixels.subarray(k * per, (k + 1) * per), i * per));
@@ -311,14 +311,14 @@ export class DirectoryFlow implements DataSource {
     return { pixels, labels };
   }
 
-  async *batches(epoch: number): AsyncIterableIterator<Batch> {
+  async *batches(epoch: number, fromBatch = 0): AsyncIterableIterator<Batch> {
     const seed = this.opts.seed ?? 0;
     const order = epochOrder(this.size, this.opts.shuffle ?? true, seed, epoch);
     const slice = (b: number) => order.subarray(b * this.batchSize, Math.min(this.size, (b + 1) * this.batchSize));
     const shape: [number, number, number] = [this.target[0], this.target[1], 1];
     const prefetch = this.opts.prefetch !== false;
     let pending: ReturnType<DirectoryFlow['load']> | null = null;
-    for (let b = 0; b < this.numBatches; b++) {
+    for (let b = fromBatch; b < this.numBatches; b++) {
       const { pixels, labels } = await (pending ?? this.load(slice(b)));
       // Prefetch: the next batch's file reads run in libuv's pool while this batch trains.
       pending = prefetch && b + 1 < this.numBatches ? this.load(slice(b + 1)) : null;

@@ -26,3 +26,4 @@ export * from './predict';
 export * from './trained-model';
 export * from './report';
 export * from './report-charts';
+export * from './schedules';

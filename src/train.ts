@@ -3,13 +3,14 @@
  * Keras-compatible callbacks, with a custom step (`makeTrainStep`) that does what model.fit's
  * train function does — training-mode forward pass, categorical cross-entropy with optional
  * class weights, plus the model's regularisation losses — and nothing else, so it stays the
- * hot path `facial bench` times. Resumable epoch by epoch (see train-state.ts).
+ * hot path `facial bench` times. Resumable from any batch (see train-state.ts), to a time
+ * budget, with per-step learning-rate schedules (schedules.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { trainingLoss } from './loss';
-import { Callback, CustomCallbackArgs, Logs, toCallbacks, TrainingContext } from './callbacks';
+import { Callback, CustomCallbackArgs, Logs, ModelCheckpoint, toCallbacks, TrainingContext } from './callbacks';
 import { Batch, DataSource, FacialLike, fromDataset, fromFacial, isDataset, isDataSource } from './data-source';
 import { EpochProgress } from './progress';
 import { resnet50 } from './resnet50';
@@ -17,7 +18,8 @@ import { resnet50AnySize } from './resnet50-anysize';
 import { loadModel } from './model-io';
 import { loadKerasWeights } from './keras-h5';
 import { saveCheckpoint } from './checkpoint-io';
-import { findTrainState, loadTrainState, saveTrainState } from './train-state';
+import { findTrainState, loadTrainState, readTrainStateMeta, removeStaleStates, saveTrainState, TrainPosition } from './train-state';
+import type { LearningRateSchedule } from './schedules';
 
 /** Keras-style history returned by trainResnet50. */
 export interface TrainHistory {
@@ -58,8 +60,16 @@ export interface TrainOptions {
   validationData?: TrainData | null;
   /** Continue from `stateDir` when it holds a state. */
   resume?: boolean;
-  /** Where the per-epoch resume state goes (default `{savePrefix}_state` when savePrefix is set; otherwise none unless resume). */
+  /** Where the resume state goes (default `{savePrefix}_state` when savePrefix is set; otherwise none unless resume). */
   stateDir?: string;
+  /** Stop cleanly once this many minutes of the run (over all its resumes) are spent; the epoch in progress is validated and saved. */
+  timeBudget?: number;
+  /** Sets the rate before every batch from the global step (e.g. CosineDecay); 'auto' lengths come from epochs or the time budget. */
+  learningRateSchedule?: LearningRateSchedule;
+  /** Also write the resume state inside an epoch, every N batches and/or minutes (Keras's BackupAndRestore save_freq). */
+  checkpointEvery?: { batches?: number; minutes?: number };
+  /** On resume, `learningRate` replaces the state's rate (default: the state's rate is kept and learningRate ignored). */
+  learningRateOverride?: boolean;
 }
 
 /** The optimizer's current learning rate (tfjs keeps it as a plain number). */
@@ -194,90 +204,178 @@ export async function saveWithPrefix(model: tf.LayersModel, prefix: string): Pro
   }
 }
 
+/** Thrown when a batch's loss is NaN or infinite: nothing was written from the diverged weights. */
+export class TrainingDivergedError extends Error {
+  constructor(message: string, readonly epoch: number, readonly batch: number) { super(message); }
+}
+
+/** The run's length in optimizer steps, as far as it is known now (for schedules with 'auto' length). */
+function plannedSteps(p: { epochs: number; numBatches: number; step: number; stepsHere: number; msHere: number; elapsedMs: number; budgetMs: number }): number {
+  const byEpochs = p.numBatches > 0 && Number.isFinite(p.epochs) ? p.epochs * p.numBatches : Infinity;
+  // Measured speed of this process (validation and saves included, since they spend the budget too).
+  const byTime = Number.isFinite(p.budgetMs) && p.stepsHere > 0 ? p.step + ((p.budgetMs - p.elapsedMs) * p.stepsHere) / Math.max(p.msHere, 1) : Infinity;
+  return Math.max(p.step + 1, Math.round(Math.min(byEpochs, byTime)));
+}
+
+/** True when a checkpointEvery setting says a mid-epoch state is due. */
+function checkpointDue(every: TrainOptions['checkpointEvery'], batchesSince: number, msSince: number): boolean {
+  if (!every) return false;
+  return (every.batches !== undefined && batchesSince >= every.batches) || (every.minutes !== undefined && msSince >= every.minutes * 60_000);
+}
+
 /**
  * Trains a ResNet-50 (or `opts.model`) on `data`, validating on the validation split
- * (PublicTest) — never on test. Resolves to Keras's history plus the model.
+ * (PublicTest) — never on test. Resolves to Keras's history plus the model. On failure the
+ * model and optimizer it made are disposed (a caller's own are left alone).
  */
 export async function trainResnet50(data: TrainData, opts: TrainOptions = {}): Promise<TrainResult> {
-  const epochs = opts.epochs ?? 1;
+  const budgetMs = opts.timeBudget !== undefined ? opts.timeBudget * 60_000 : Infinity;
+  if (!(budgetMs > 0)) throw new Error(`trainResnet50: timeBudget must be a positive number of minutes, got ${opts.timeBudget}`);
+  const epochs = opts.epochs ?? (Number.isFinite(budgetMs) ? Infinity : 1);
   const batchSize = opts.batchSize ?? 32;
   const verbose = opts.verbose ?? 1;
   const stateDir = opts.stateDir ?? (opts.savePrefix ? `${opts.savePrefix}_state` : opts.resume ? 'resnet50_state' : undefined);
   const resumeFrom = opts.resume && stateDir ? findTrainState(stateDir) : null;
-  const savedSeed = resumeFrom ? (JSON.parse(fs.readFileSync(path.join(resumeFrom, 'state.json'), 'utf8')) as { seed: number }).seed : undefined;
-  const seed = savedSeed ?? opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const log = (m: string) => { if (verbose) process.stdout.write(m + '\n'); };
+  if (opts.resume && !resumeFrom) log(`No resume state found in ${stateDir ?? '(no state folder)'}: starting from epoch 1`);
+  const resumeMeta = resumeFrom ? readTrainStateMeta(resumeFrom) : null;
+  const seed = resumeMeta?.seed ?? opts.seed ?? Math.floor(Math.random() * 2 ** 31);
 
   const train = toSource(data, 'train', batchSize, seed);
   const valData = opts.validationData !== undefined ? opts.validationData : isFacial(data) && data.count('validation') > 0 ? data : null;
   const val = valData ? toSource(valData, 'validation', batchSize, seed) : null;
 
+  const ownModel = typeof opts.model !== 'object';
+  const ownOptimizer = typeof opts.optimizer !== 'object';
   const model = await buildModel(opts, train.imageSize, seed);
-  if (opts.modelWeights) await loadInitialWeights(model, opts.modelWeights);
-  const optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd', opts.learningRate);
+  let optimizer: tf.Optimizer | null = null;
+  try {
+    if (opts.modelWeights) await loadInitialWeights(model, opts.modelWeights);
+    optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd', opts.learningRate);
+    const result = await runLoop(train, val, model, optimizer, { ...opts, epochs, batchSize, verbose, budgetMs, stateDir, resumeFrom, seed, log });
+    if (ownOptimizer) optimizer.dispose();
+    return result;
+  } catch (err) {
+    if (ownOptimizer) optimizer?.dispose();
+    if (ownModel) model.dispose();
+    throw err;
+  }
+}
 
+interface LoopSettings extends TrainOptions {
+  epochs: number; batchSize: number; verbose: number; budgetMs: number; seed: number;
+  stateDir?: string; resumeFrom: string | null; log: (m: string) => void;
+}
+
+async function runLoop(train: DataSource, val: DataSource | null, model: tf.LayersModel, optimizer: tf.Optimizer, s: LoopSettings): Promise<TrainResult> {
+  const { epochs, verbose, budgetMs, stateDir, seed, log } = s;
   let classWeights: number[] | undefined;
-  if (opts.classWeight === 'balanced') {
+  if (s.classWeight === 'balanced') {
     if (!train.classCounts) throw new Error("classWeight 'balanced' needs class counts, which this data source does not provide; pass an array");
     classWeights = balancedClassWeights(train.classCounts());
-  } else if (opts.classWeight) {
-    classWeights = opts.classWeight;
+  } else if (s.classWeight) {
+    classWeights = s.classWeight;
   }
-  const step = makeTrainStep(model, optimizer, { classWeights });
+  const stepFn = makeTrainStep(model, optimizer, { classWeights });
 
-  const callbacks = toCallbacks(opts.callbacks);
+  const callbacks = toCallbacks(s.callbacks);
   const ctx: TrainingContext = {
     model, optimizer, verbose, stopTraining: false,
     getLearningRate: () => getLearningRate(optimizer),
     setLearningRate: (lr) => setLearningRate(optimizer, lr),
-    log: (m) => { if (verbose) process.stdout.write(m + '\n'); },
+    log,
   };
   const history: TrainHistory['history'] = { loss: [], acc: [], val_loss: [], val_acc: [], lr: [] };
   for (const cb of callbacks) cb.setContext(ctx);
   for (const cb of callbacks) await cb.onTrainBegin({});
 
-  let firstEpoch = 0;
-  if (resumeFrom) {
-    const meta = await loadTrainState(resumeFrom, model, optimizer);
-    firstEpoch = meta.nextEpoch;
-    setLearningRate(optimizer, meta.learningRate);
+  const pos: TrainPosition = { nextEpoch: 0, nextBatch: 0, step: 0, elapsedMs: 0, epochSums: { loss: 0, acc: 0, seen: 0 } };
+  let seq = 0;
+  if (s.resumeFrom) {
+    const meta = await loadTrainState(s.resumeFrom, model, optimizer);
+    Object.assign(pos, { nextEpoch: meta.nextEpoch, nextBatch: meta.nextBatch, step: meta.step, elapsedMs: meta.elapsedMs, epochSums: meta.epochSums });
+    seq = meta.seq;
+    if (s.learningRate !== undefined && s.learningRateOverride) {
+      setLearningRate(optimizer, s.learningRate);
+      log(`Resume: learning rate set to ${s.learningRate} (overriding the state's ${meta.learningRate})`);
+    } else {
+      setLearningRate(optimizer, meta.learningRate);
+    }
     Object.assign(history, meta.history);
-    meta.callbacks.forEach((s, i) => { if (s !== null && callbacks[i]) callbacks[i].setState(s); });
-    ctx.log(`Resuming from ${resumeFrom} at epoch ${firstEpoch + 1} (lr ${meta.learningRate})`);
+    meta.callbacks.forEach((st, i) => { if (st !== null && callbacks[i]) callbacks[i].setState(st); });
+    log(`Resuming from ${s.resumeFrom} at epoch ${pos.nextEpoch + 1}${pos.nextBatch ? `, batch ${pos.nextBatch + 1}` : ''} (lr ${getLearningRate(optimizer)})`);
   }
+  if (stateDir) removeStaleStates(stateDir, s.resumeFrom);
 
+  const save = async (p: TrainPosition) => {
+    if (!stateDir) return;
+    seq += 1;
+    await saveTrainState(stateDir, model, optimizer, {
+      ...p, seq, learningRate: getLearningRate(optimizer), seed, history, callbacks: callbacks.map((c) => c.getState()),
+    });
+  };
+  const schedule = s.learningRateSchedule;
+  if (schedule?.getConfig().decaySteps === 'auto' && !Number.isFinite(budgetMs) && !(Number.isFinite(epochs) && train.numBatches > 0)) {
+    throw new Error("learningRateSchedule: a length of 'auto' needs a time budget, or epochs with a data source of known size");
+  }
+  const t0 = Date.now();
+  const elapsed = () => pos.elapsedMs + (Date.now() - t0);
+  const stepsAtStart = pos.step;
   const progress = verbose ? new EpochProgress(epochs) : null;
-  for (let epoch = firstEpoch; epoch < epochs && !ctx.stopTraining; epoch++) {
-    for (const cb of callbacks) await cb.onEpochBegin(epoch, {});
-    const lr = getLearningRate(optimizer);
-    progress?.start(epoch, train.numBatches);
-    let lossSum = 0, accSum = 0, seen = 0, b = 0;
-    for await (const batch of train.batches(epoch) as AsyncIterable<Batch>) {
+  let outOfTime = elapsed() >= budgetMs;
+  let diverged: { epoch: number; batch: number } | null = null;
+  for (let epoch = pos.nextEpoch; epoch < epochs && !ctx.stopTraining && !outOfTime; epoch++) {
+    const fromBatch = epoch === pos.nextEpoch ? pos.nextBatch : 0;
+    const sums = fromBatch > 0 ? { ...pos.epochSums } : { loss: 0, acc: 0, seen: 0 };
+    if (fromBatch === 0) for (const cb of callbacks) await cb.onEpochBegin(epoch, {});
+    let epochLr: number | null = fromBatch > 0 ? (pos.epochSums.lr ?? null) : null; // the rate of the epoch's first batch, as Keras logs it
+    progress?.start(epoch, train.numBatches, fromBatch);
+    let b = fromBatch, lastSave = Date.now(), batchesSinceSave = 0;
+    for await (const batch of train.batches(epoch, fromBatch) as AsyncIterable<Batch>) {
       const n = batch.xs.shape[0];
+      if (schedule) {
+        const planned = plannedSteps({ epochs, numBatches: train.numBatches, step: pos.step, stepsHere: pos.step - stepsAtStart, msHere: Date.now() - t0, elapsedMs: elapsed(), budgetMs });
+        setLearningRate(optimizer, schedule.learningRate(pos.step, planned));
+      }
+      epochLr ??= getLearningRate(optimizer);
       let r: { loss: number; acc: number };
-      try { r = step(batch.xs, batch.ys); } finally { tf.dispose([batch.xs, batch.ys]); }
-      lossSum += r.loss * n; accSum += r.acc * n; seen += n;
+      try {
+        for (const cb of callbacks) await cb.onBatchBegin(b, { batch: b, size: n });
+        r = stepFn(batch.xs, batch.ys);
+      } finally { tf.dispose([batch.xs, batch.ys]); }
+      pos.step += 1;
       const batchLogs: Logs = { batch: b, size: n, loss: r.loss, acc: r.acc };
       for (const cb of callbacks) await cb.onBatchEnd(b, batchLogs);
-      progress?.update(b, n, lossSum / seen, accSum / seen);
-      b++;
-      if (ctx.stopTraining) break; // tfjs semantics: checked after every batch
+      if (!Number.isFinite(r.loss)) { diverged = { epoch, batch: b }; break; }
+      sums.loss += r.loss * n; sums.acc += r.acc * n; sums.seen += n;
+      progress?.update(b, n, sums.loss / sums.seen, sums.acc / sums.seen);
+      b++; batchesSinceSave++;
+      outOfTime = elapsed() >= budgetMs;
+      if (ctx.stopTraining || outOfTime) break; // tfjs semantics: checked after every batch
+      if (b < train.numBatches && checkpointDue(s.checkpointEvery, batchesSinceSave, Date.now() - lastSave)) {
+        await save({ nextEpoch: epoch, nextBatch: b, step: pos.step, elapsedMs: elapsed(), epochSums: { ...sums, lr: epochLr } });
+        lastSave = Date.now(); batchesSinceSave = 0;
+      }
     }
-    const logs: Logs = { loss: lossSum / Math.max(seen, 1), acc: accSum / Math.max(seen, 1) };
+    if (diverged) break;
+    const logs: Logs = { loss: sums.loss / Math.max(sums.seen, 1), acc: sums.acc / Math.max(sums.seen, 1) };
     if (val) {
       const v = await evaluateSource(model, val);
       logs.val_loss = v.loss; logs.val_acc = v.acc;
     }
-    logs.lr = lr;
+    logs.lr = epochLr ?? getLearningRate(optimizer);
     for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
     for (const k of Object.keys(history) as Array<keyof typeof history>) if (logs[k] !== undefined) history[k].push(logs[k]);
     progress?.end(epoch, logs);
-    if (stateDir) {
-      await saveTrainState(stateDir, model, optimizer, {
-        nextEpoch: epoch + 1, learningRate: getLearningRate(optimizer), seed, history, callbacks: callbacks.map((c) => c.getState()),
-      });
-    }
+    await save({ nextEpoch: epoch + 1, nextBatch: 0, step: pos.step, elapsedMs: elapsed(), epochSums: { loss: 0, acc: 0, seen: 0 } });
   }
   for (const cb of callbacks) await cb.onTrainEnd({});
-  if (opts.savePrefix) await saveWithPrefix(model, opts.savePrefix);
+  if (diverged) {
+    const kept = [stateDir && findTrainState(stateDir), ...callbacks.flatMap((c) => (c instanceof ModelCheckpoint && c.lastSaved ? [c.lastSaved] : []))]
+      .filter((f): f is string => !!f && fs.existsSync(f));
+    throw new TrainingDivergedError(`training diverged: the loss of epoch ${diverged.epoch + 1}, batch ${diverged.batch + 1} is not finite; `
+      + `nothing was saved from it${kept.length ? `; the last good model is in ${kept.join(' and ')}` : ' (no earlier checkpoint exists)'}`, diverged.epoch, diverged.batch);
+  }
+  if (s.savePrefix) await saveWithPrefix(model, s.savePrefix);
   return { history, model };
 }

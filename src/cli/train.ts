@@ -12,6 +12,8 @@ import { Callback, CSVLogger, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN
 import { fromFacial, DataSource } from '../data-source';
 import { ImageDataGenerator, ImageDataGeneratorConfig } from '../image-generator';
 import { trainResnet50, TrainResult } from '../train';
+import { CosineDecay } from '../schedules';
+import { findTrainState } from '../train-state';
 import { evaluateModel, formatSeedTable } from '../verify';
 
 /** The seed's two augmentation recipes. */
@@ -27,7 +29,7 @@ export interface TrainFlags {
   model: 'resnet50' | 'resnet50-anysize';
   size?: number;
   data?: string;
-  epochs: number;
+  epochs?: number;
   limit?: number;
   batch_size: number;
   optimizer: 'sgd' | 'adam' | 'momentum';
@@ -43,11 +45,27 @@ export interface TrainFlags {
   /** Print the seed's metrics table at the end (default true for CSV data). */
   eval?: boolean;
   quiet?: boolean;
+  /** Time budget in minutes (over all resumes). */
+  minutes?: number;
+  /** 'cosine': CosineDecay with warm-up over the planned steps; 'plateau': as --reduce_lr. */
+  schedule?: 'cosine' | 'plateau';
+  /** Linear warm-up steps of the cosine schedule. */
+  warmup?: number;
+  /** Mid-epoch resume states: every N minutes, or every N batches with a 'b' suffix. */
+  checkpoint_every?: { minutes?: number; batches?: number };
+  /** What P_best/ keeps the best of (default val_loss, as Keras). */
+  monitor?: string;
 }
 
 const posInt = (flag: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got '${v}'`);
+  return n;
+};
+
+const posNumber = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a positive number, got '${v}'`);
   return n;
 };
 
@@ -58,6 +76,16 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
   const augmentName = flags.augment === true ? (flags.model === 'resnet50' ? 'shear-zoom-flip' : 'shift-flip') : flags.augment || null;
   if (augmentName && !AUGMENTATIONS[augmentName]) throw new Error(`--augment: unknown recipe '${augmentName}' (use ${Object.keys(AUGMENTATIONS).join(', ')})`);
   const seed = flags.seed ?? Math.floor(Math.random() * 2 ** 31);
+  if (flags.reduce_lr && flags.schedule === 'cosine') throw new Error('--reduce_lr and --schedule cosine both set the learning rate: choose one');
+  const reduceLr = flags.reduce_lr || flags.schedule === 'plateau';
+  const lr = flags.lr ?? (flags.optimizer === 'adam' ? 1e-3 : 0.01);
+  const schedule = flags.schedule === 'cosine'
+    ? new CosineDecay(flags.warmup ? { initialLearningRate: 0, warmupTarget: lr, warmupSteps: flags.warmup } : { initialLearningRate: lr })
+    : undefined;
+  const resuming = !!flags.resume && findTrainState(`${prefix}_state`) !== null;
+  if (flags.resume && !resuming && fs.existsSync(`${prefix}_log.csv`)) {
+    process.stdout.write(`No resume state in ${prefix}_state: starting from epoch 1; ${prefix}_log.csv is restarted\n`);
+  }
 
   let train: DataSource;
   let validation: DataSource | null = null;
@@ -79,16 +107,18 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
   }
 
   const callbacks: Callback[] = [
-    new ModelCheckpoint({ filepath: `${prefix}_best`, monitor: validation ? 'val_loss' : 'loss', saveBestOnly: true }),
-    new CSVLogger(`${prefix}_log.csv`, { append: !!flags.resume }),
+    new ModelCheckpoint({ filepath: `${prefix}_best`, monitor: validation ? (flags.monitor ?? 'val_loss') : 'loss', saveBestOnly: true }),
+    new CSVLogger(`${prefix}_log.csv`, { append: resuming }),
     new TerminateOnNaN(),
   ];
-  if (flags.reduce_lr) callbacks.push(new ReduceLROnPlateau({ factor: Math.sqrt(0.1), patience: 5, minLr: 0.5e-6, verbose: 1 }));
+  if (reduceLr) callbacks.push(new ReduceLROnPlateau({ factor: Math.sqrt(0.1), patience: 5, minLr: 0.5e-6, verbose: 1 }));
 
   const result = await trainResnet50(train, {
     model: flags.model, imageSize: size, optimizer: flags.optimizer, learningRate: flags.lr, batchSize: flags.batch_size,
-    epochs: flags.epochs, modelWeights: flags.model_weights, savePrefix: prefix, classWeight: flags.class_weight, seed,
-    callbacks, verbose: flags.quiet ? 0 : 1, validationData: validation, resume: flags.resume,
+    epochs: flags.epochs ?? (flags.minutes ? undefined : 30), modelWeights: flags.model_weights, savePrefix: prefix,
+    classWeight: flags.class_weight, seed, callbacks, verbose: flags.quiet ? 0 : 1, validationData: validation, resume: flags.resume,
+    timeBudget: flags.minutes, learningRateSchedule: schedule, checkpointEvery: flags.checkpoint_every,
+    learningRateOverride: flags.lr !== undefined,
   });
   const h = result.history;
   const last = h.loss.length - 1;
@@ -114,7 +144,22 @@ export function register(program: Command): void {
     }, 'resnet50')
     .option('--size <n>', 'image side (default 200 for resnet50, 48 for anysize)', posInt('--size'))
     .option('--data <path>', 'FER2013 CSV (.csv/.csv.gz) or a folder of class folders (train_dir/, validation_dir/); default fer2013/fer2013.csv, else the embedded sample')
-    .option('--epochs <n>', 'epochs', posInt('--epochs'), 30)
+    .option('--epochs <n>', 'epochs (default 30; with --minutes, as many as the budget allows)', posInt('--epochs'))
+    .option('--minutes <m>', 'time budget: stop cleanly after M minutes (over all resumes), validating and saving as usual', posNumber('--minutes'))
+    .option('--schedule <name>', 'learning-rate schedule: cosine (CosineDecay over the planned steps) or plateau (as --reduce_lr)', (v: string) => {
+      if (v !== 'cosine' && v !== 'plateau') throw new InvalidArgumentError(`--schedule must be cosine or plateau, got '${v}'`);
+      return v;
+    })
+    .option('--warmup <steps>', 'linear warm-up steps from 0 to --lr before the cosine', posInt('--warmup'))
+    .option('--checkpoint_every <n>', 'also write P_state/ inside an epoch every N minutes, or every N batches as Nb (e.g. 500b)', (v: string) => {
+      const m = /^(\d+(?:\.\d+)?)(b?)$/.exec(v);
+      if (!m || !(Number(m[1]) > 0)) throw new InvalidArgumentError(`--checkpoint_every must be minutes (10) or batches (500b), got '${v}'`);
+      return m[2] ? { batches: Math.ceil(Number(m[1])) } : { minutes: Number(m[1]) };
+    })
+    .option('--monitor <metric>', 'what P_best/ keeps the best of: val_loss (default) or val_acc', (v: string) => {
+      if (!['val_loss', 'val_acc', 'loss', 'acc'].includes(v)) throw new InvalidArgumentError(`--monitor must be val_loss, val_acc, loss or acc, got '${v}'`);
+      return v;
+    })
     .option('--limit <n>', 'at most N rows per split (CSV data)', posInt('--limit'))
     .option('--batch_size <n>', 'batch size', posInt('--batch_size'), 50)
     .option('--optimizer <name>', 'sgd (the seed), adam or momentum', (v: string) => {
@@ -132,7 +177,11 @@ export function register(program: Command): void {
       if (v !== 'balanced') throw new InvalidArgumentError(`--class_weight only supports 'balanced', got '${v}'`);
       return v;
     })
-    .option('--seed <n>', 'seed for shuffling, augmentation and initialisation', (v: string) => Number(v))
+    .option('--seed <n>', 'seed for shuffling, augmentation and initialisation', (v: string) => {
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--seed must be a whole number >= 0, got '${v}'`);
+      return n;
+    })
     .option('--resume', 'continue from P_state/ where the last run stopped')
     .option('--augment [recipe]', 'augment training images: shift-flip (imgsize48) or shear-zoom-flip (imagegen); default by model')
     .option('--reduce_lr', 'ReduceLROnPlateau(sqrt(0.1), patience 5, min_lr 0.5e-6) as train_resnet_imgsize48.py')
