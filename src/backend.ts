@@ -115,3 +115,21 @@ export async function selectBackend(forced?: string, opts: SelectBackendOptions 
   }
   throw new Error(`backend '${requested}' is not available: ${reasons.join('; ')}`);
 }
+
+let ensured: Promise<unknown> | null = null;
+
+/**
+ * Called by the library's computing entry points (trainResnet50, evaluateModel, predict):
+ * when the caller has chosen no backend (no `tf.setBackend`, no selectBackend, no tensor made
+ * yet), selects the fastest present as the CLI does and says which, once. A backend the
+ * caller set is respected. Without this, `trainResnet50(data, opts)` ran on tfjs's pure-JS
+ * cpu backend, about 1000x slower than the wasm engine, with nothing said.
+ */
+export async function ensureBackend(): Promise<void> {
+  const engine = tf.engine() as unknown as { backendName: string | null; pendingBackendInit?: Promise<boolean> };
+  if (engine.pendingBackendInit) await engine.pendingBackendInit;
+  if (ensured) { await ensured; return; }
+  if (engine.backendName) return;
+  ensured = selectBackend();
+  await ensured;
+}

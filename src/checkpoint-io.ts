@@ -6,16 +6,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { fileSystemIO } from './model-io';
+import { fileSystemIO, SaveOptions } from './model-io';
+import { leftoversOf } from './leftovers';
 import { saveKerasWeights } from './keras-h5';
 
+const rand = () => Math.random().toString(36).slice(2, 8);
+
 function tmpName(target: string): string {
-  return `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  return `${target}.tmp-${Date.now().toString(36)}-${rand()}`;
 }
 
-/** Replaces folder `target` with the complete folder `staged` (two renames; the old copy is removed last). */
+/**
+ * Replaces folder `target` with the complete folder `staged` (two renames; the old copy is
+ * removed last, with any leftovers of earlier interrupted swaps). Between the renames readers
+ * find the complete copy through findCompleteFolder. No name depends on the process id.
+ */
 export function swapFolder(staged: string, target: string): void {
-  const old = `${target}.old-${process.pid}`;
+  const old = `${target}.old-${Date.now().toString(36)}-${rand()}`;
   const hadOld = fs.existsSync(target);
   if (hadOld) fs.renameSync(target, old);
   try {
@@ -24,7 +31,7 @@ export function swapFolder(staged: string, target: string): void {
     if (hadOld) fs.renameSync(old, target);
     throw err;
   }
-  if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+  for (const f of leftoversOf(target)) fs.rmSync(f, { recursive: true, force: true });
 }
 
 /**
@@ -32,7 +39,7 @@ export function swapFolder(staged: string, target: string): void {
  * model.json with `<name>.weights.bin` beside it; any other path → a folder holding model.json +
  * model.weights.bin. Each file (or the folder as a whole) appears atomically.
  */
-export async function saveCheckpoint(model: tf.LayersModel, target: string, _opts: { weightsOnly?: boolean } = {}): Promise<void> {
+export async function saveCheckpoint(model: tf.LayersModel, target: string, opts: { weightsOnly?: boolean } & SaveOptions = {}): Promise<void> {
   fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
   const staged = tmpName(target);
   try {
@@ -42,14 +49,14 @@ export async function saveCheckpoint(model: tf.LayersModel, target: string, _opt
     } else if (target.endsWith('.json')) {
       fs.mkdirSync(staged);
       const base = path.basename(target, '.json');
-      await model.save(fileSystemIO(path.join(staged, `${base}.json`)));
+      await model.save(fileSystemIO(path.join(staged, `${base}.json`), opts));
       // Weights first: a reader following model.json never finds it pointing at a missing file.
       fs.renameSync(path.join(staged, `${base}.weights.bin`), path.join(path.dirname(target), `${base}.weights.bin`));
       fs.renameSync(path.join(staged, `${base}.json`), target);
       fs.rmSync(staged, { recursive: true, force: true });
     } else {
       fs.mkdirSync(staged);
-      await model.save(fileSystemIO(path.join(staged, 'model.json')));
+      await model.save(fileSystemIO(path.join(staged, 'model.json'), opts));
       swapFolder(staged, target);
     }
   } catch (err) {

@@ -82,12 +82,22 @@ function checkOptions(o: FacialOptions): void {
 
 /** FER2013 in memory, as setup_facial.py's FACIAL class. */
 export class Facial {
-  trainData: tf.Tensor4D | null = null;
-  trainLabels: tf.Tensor2D | null = null;
-  validationData: tf.Tensor4D | null = null;
-  validationLabels: tf.Tensor2D | null = null;
-  testData: tf.Tensor4D | null = null;
-  testLabels: tf.Tensor2D | null = null;
+  /** Train images [N, size, size, 1] in -0.5..0.5, built on first access (null when compact or not loaded). */
+  get trainData(): tf.Tensor4D | null { return this.full('train')?.xs ?? null; }
+  /** Train labels, one-hot [N, 7]. */
+  get trainLabels(): tf.Tensor2D | null { return this.full('train')?.ys ?? null; }
+  /** Validation (PublicTest) images. */
+  get validationData(): tf.Tensor4D | null { return this.full('validation')?.xs ?? null; }
+  /** Validation (PublicTest) labels. */
+  get validationLabels(): tf.Tensor2D | null { return this.full('validation')?.ys ?? null; }
+  /** Test (PrivateTest) images. */
+  get testData(): tf.Tensor4D | null { return this.full('test')?.xs ?? null; }
+  /** Test (PrivateTest) labels. */
+  get testLabels(): tf.Tensor2D | null { return this.full('test')?.ys ?? null; }
+  // Full tensors are made only when read: the training loop and verify go through batch(),
+  // so at 48x48 a `facial train` no longer builds ~330 MB of tensors it never reads.
+  private tensors: Partial<Record<SplitName, { xs: tf.Tensor4D; ys: tf.Tensor2D }>> = {};
+  private disposed = false;
   /** Side of every image this object hands out (resize ?? 48). */
   readonly size: number;
   /** Whether images are bytescaled before resizing (see FacialOptions.stretch). */
@@ -114,7 +124,7 @@ export class Facial {
     this.rawSplits = data.splits;
     this.skipped = data.skipped;
     if (this.skipped.count > 0) process.stderr.write(`facial: ${describeSkipped(this.skipped)}\n`);
-    if (!this.compact) this.buildTensors();
+    if (!this.compact) this.checkFullTensorsFit();
   }
 
   /** Same as `new Facial(options)`, but streams the file instead of holding its text in memory. */
@@ -129,7 +139,7 @@ export class Facial {
     return SPLITS.reduce((sum, s) => sum + this.count(s) * this.size * this.size * 4, 0);
   }
 
-  private buildTensors(): void {
+  private checkFullTensorsFit(): void {
     const needed = this.fullTensorBytes();
     if ((tf.getBackend() ?? '').startsWith('wasm') && needed > WASM_DATA_LIMIT_BYTES) {
       const gb = (b: number) => (b / 1024 ** 3).toFixed(2);
@@ -137,9 +147,15 @@ export class Facial {
         `more than the wasm backend can hold beside a model (limit ${gb(WASM_DATA_LIMIT_BYTES)} GiB of its 4 GiB heap); ` +
         `use { compact: true } and batch(), load fewer splits, or set a limit`);
     }
-    for (const split of SPLITS) {
+  }
+
+  /** The full tensors of `split`, built on first use; null in compact mode, for a split not loaded, or after dispose. */
+  private full(split: SplitName): { xs: tf.Tensor4D; ys: tf.Tensor2D } | null {
+    if (this.compact || this.disposed || this.rawSplits[split] === undefined) return null;
+    const have = this.tensors[split];
+    if (have) return have;
+    {
       const n = this.count(split);
-      if (this.rawSplits[split] === undefined) continue;
       const s = this.size;
       let xs: Float32Array;
       if (n * s * s >= PARALLEL_FILL.minFloats && PARALLEL_FILL.threads > 1) {
@@ -151,11 +167,9 @@ export class Facial {
         this.fillImages(split, null, xs);
       }
       // tf keeps the typed array itself on the cpu backend: no second copy of the images.
-      const data = tf.tensor4d(xs, [n, s, s, 1], 'float32');
-      const labels = this.oneHot(split, null);
-      if (split === 'train') [this.trainData, this.trainLabels] = [data, labels];
-      else if (split === 'validation') [this.validationData, this.validationLabels] = [data, labels];
-      else [this.testData, this.testLabels] = [data, labels];
+      const built = { xs: tf.tensor4d(xs, [n, s, s, 1], 'float32'), ys: this.oneHot(split, null) };
+      this.tensors[split] = built;
+      return built;
     }
   }
 
@@ -225,7 +239,8 @@ export class Facial {
 
   /** Frees every tensor this object holds (the properties become null). */
   dispose(): void {
-    for (const t of [this.trainData, this.trainLabels, this.validationData, this.validationLabels, this.testData, this.testLabels]) t?.dispose();
-    this.trainData = this.trainLabels = this.validationData = this.validationLabels = this.testData = this.testLabels = null;
+    for (const t of Object.values(this.tensors)) tf.dispose([t.xs, t.ys]);
+    this.tensors = {};
+    this.disposed = true;
   }
 }

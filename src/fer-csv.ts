@@ -208,7 +208,8 @@ export class FerRowCollector {
 
   private header(fields: string[], line: number): void {
     if (fields.length === 1 && fields[0].trim() === '') throw new FerCsvError(this.file, line, 'file is empty (expected the header emotion,pixels,Usage)');
-    const names = fields.map((f) => f.trim());
+    // A UTF-8 byte-order mark (spreadsheet exports write one) reads as U+FEFF, or as 'ï»¿' through latin1.
+    const names = fields.map((f, i) => (i === 0 ? f.replace(/^(\uFEFF|\u00EF\u00BB\u00BF)/, '') : f).trim());
     this.col = { emotion: names.indexOf('emotion'), pixels: names.indexOf('pixels'), usage: names.indexOf('Usage') };
     const missing = Object.entries({ emotion: this.col.emotion, pixels: this.col.pixels, Usage: this.col.usage })
       .filter(([, i]) => i < 0).map(([name]) => name);

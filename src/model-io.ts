@@ -9,9 +9,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from './image-io';
+import { QuantizeDtype, quantizeWeights } from './quantize';
+import { findCompleteFolder } from './leftovers';
 
-/** Bytes per element of the dtypes tfjs writes without quantization. */
+/** Bytes per element of the dtypes tfjs writes without quantization, and of its quantized storage types. */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
+const QUANTIZED_BYTES: Record<string, number> = { float16: 2, uint16: 2, uint8: 1 };
+
+/** Bytes one manifest entry takes in the weights data (undefined for a dtype we cannot size). */
+function entryBytes(s: tf.io.WeightsManifestEntry): number | undefined {
+  const per = s.quantization ? QUANTIZED_BYTES[s.quantization.dtype] : DTYPE_BYTES[s.dtype];
+  return per === undefined ? undefined : s.shape.reduce((a, b) => a * b, 1) * per;
+}
+
+/** How fileSystemIO writes weights. */
+export interface SaveOptions {
+  /** Store float32 weights as float16 or uint8 (tfjs's quantization manifest; plain tfjs reads it). */
+  quantize?: QuantizeDtype;
+  /** Split the weights into files of at most this many bytes (tfjs's shards, as the converter's 4 MB). */
+  shardBytes?: number;
+}
 
 /** `model.json` → `model.weights.bin`: the weights file named after the json file. */
 function weightsFileFor(modelJsonPath: string): string {
@@ -55,8 +72,9 @@ function readWeights(modelJsonPath: string, manifest: tf.io.WeightsManifestConfi
   }
   const specs = manifest.flatMap((g) => g.weights);
   const data = tf.io.CompositeArrayBuffer.join(buffers);
-  if (specs.every((s) => s.quantization == null && DTYPE_BYTES[s.dtype] !== undefined)) {
-    const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[s.dtype], 0);
+  const sizes = specs.map(entryBytes);
+  if (sizes.every((n) => n !== undefined)) {
+    const expected = sizes.reduce((a: number, b) => a + b!, 0);
     if (expected !== data.byteLength) {
       throw new Error(`loadModel: weights of ${modelJsonPath} hold ${data.byteLength} bytes but its manifest describes ${expected} (truncated or mismatched weights file?)`);
     }
@@ -69,22 +87,32 @@ function readWeights(modelJsonPath: string, manifest: tf.io.WeightsManifestConfi
  * `<name>.weights.bin` beside `modelJsonPath`, then the json (each through a temporary file
  * and a rename), so a crash never leaves a json pointing at half-written weights.
  */
-export function fileSystemIO(modelJsonPath: string): tf.io.IOHandler {
+export function fileSystemIO(modelJsonPath: string, opts: SaveOptions = {}): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new Error('fileSystemIO: binary (graph-model) topologies are not supported; save a LayersModel');
       }
       fs.mkdirSync(path.dirname(modelJsonPath), { recursive: true });
-      const weightsName = weightsFileFor(modelJsonPath);
-      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      writeFileAtomic(path.join(path.dirname(modelJsonPath), weightsName), new Uint8Array(weightData));
+      let weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      let specs = artifacts.weightSpecs ?? [];
+      if (opts.quantize) ({ specs, data: weightData } = quantizeWeights(specs, weightData, opts.quantize));
+      const shard = opts.shardBytes ?? Infinity;
+      if (!(shard > 0)) throw new Error(`fileSystemIO: shardBytes must be > 0, got ${opts.shardBytes}`);
+      const count = Math.max(1, Math.ceil(weightData.byteLength / shard));
+      const base = weightsFileFor(modelJsonPath).replace(/\.bin$/, '');
+      const names = count === 1 ? [`${base}.bin`] : Array.from({ length: count }, (_, i) => `${base}.${i + 1}of${count}.bin`);
+      const step = Math.ceil(weightData.byteLength / count);
+      names.forEach((name, i) => {
+        const part = new Uint8Array(weightData, i * step, Math.min(step, weightData.byteLength - i * step));
+        writeFileAtomic(path.join(path.dirname(modelJsonPath), name), part);
+      });
       const json: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: [weightsName], weights: artifacts.weightSpecs ?? [] }],
+        weightsManifest: [{ paths: names, weights: specs }],
       };
       if (artifacts.trainingConfig != null) json.trainingConfig = artifacts.trainingConfig;
       if (artifacts.userDefinedMetadata != null) json.userDefinedMetadata = artifacts.userDefinedMetadata;
@@ -98,9 +126,9 @@ export function fileSystemIO(modelJsonPath: string): tf.io.IOHandler {
   };
 }
 
-/** Saves `model` as `dir/model.json` + `dir/model.weights.bin` (creating `dir`). */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<tf.io.SaveResult> {
-  return model.save(fileSystemIO(path.join(dir, 'model.json')));
+/** Saves `model` as `dir/model.json` + `dir/model.weights.bin` (creating `dir`), optionally quantized and sharded. */
+export async function saveModel(model: tf.LayersModel, dir: string, opts: SaveOptions = {}): Promise<tf.io.SaveResult> {
+  return model.save(fileSystemIO(path.join(dir, 'model.json'), opts));
 }
 
 /** The model.json a path names: a folder means `folder/model.json`. */
@@ -109,6 +137,9 @@ export function resolveModelJson(pathOrDir: string): string {
   try {
     stat = fs.statSync(pathOrDir);
   } catch {
+    // A kill between the two renames of a folder swap leaves the complete copy beside it.
+    const found = findCompleteFolder(pathOrDir);
+    if (found) return path.join(found, 'model.json');
     throw new Error(`loadModel: ${pathOrDir} does not exist (expected a model folder or a model.json)`);
   }
   if (stat.isDirectory()) {

@@ -47,6 +47,8 @@ export interface PreprocessOptions {
 export interface PreprocessResult {
   /** Images written by this run. */
   written: number;
+  /** Existing images of another size (an earlier run's --size), rewritten at this size. */
+  resized: number;
   /** Images already complete from an earlier run, left untouched. */
   alreadyComplete: number;
   /** Stale temporary files of an interrupted run that were removed. */
@@ -105,6 +107,23 @@ async function runOnWorkers(batches: FaceBatch[], count: number, onBatch: (n: nu
   }
 }
 
+/** The width of an existing PNG from its IHDR chunk (bytes 16..19), -1 for a file that is not a PNG, null when absent. */
+function pngSide(file: string): number | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const head = Buffer.alloc(24);
+    const n = fs.readSync(fd, head, 0, 24, 0);
+    return n === 24 && head.readUInt32BE(12) === 0x49484452 ? head.readUInt32BE(16) : -1;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Writes FER2013 as PNG class folders (see the file comment). Throws FerCsvError for a bad
  * CSV before writing anything, and an error naming the image for a failed write.
@@ -117,7 +136,7 @@ export async function preprocessToFolders(options: PreprocessOptions): Promise<P
   const data = await readFerCsv(options.csvPath, { splits: options.splits, limit: options.limit, skipBadRows: options.skipBadRows });
 
   // Plan: every face whose final file is missing, in batches that carry their own pixels.
-  let alreadyComplete = 0, staleRemoved = 0;
+  let alreadyComplete = 0, staleRemoved = 0, resized = 0;
   const batches: FaceBatch[] = [];
   for (const split of SPLITS) {
     const raw = data.splits[split];
@@ -129,9 +148,14 @@ export async function preprocessToFolders(options: PreprocessOptions): Promise<P
     }
     const todo: number[] = [];
     for (let i = 0; i < raw.labels.length; i++) {
-      // Final names only ever appear by rename, so an existing file is a complete image.
-      if (fs.statSync(facePath(options.outDir, split, raw.labels[i], raw.lines[i]), { throwIfNoEntry: false })?.isFile()) alreadyComplete++;
-      else todo.push(i);
+      // Final names only ever appear by rename, so an existing file is a complete image; one of
+      // another size (an earlier run with another --size) is rewritten.
+      const side = pngSide(facePath(options.outDir, split, raw.labels[i], raw.lines[i]));
+      if (side === size) alreadyComplete++;
+      else {
+        if (side !== null) resized++;
+        todo.push(i);
+      }
     }
     for (let b = 0; b < todo.length; b += BATCH) {
       const rows = todo.slice(b, b + BATCH);
@@ -155,5 +179,5 @@ export async function preprocessToFolders(options: PreprocessOptions): Promise<P
   } else {
     await runOnWorkers(batches, workers, progress);
   }
-  return { written: done, alreadyComplete, staleRemoved, skipped: data.skipped, seconds: (Date.now() - start) / 1000 };
+  return { written: done, alreadyComplete, staleRemoved, resized, skipped: data.skipped, seconds: (Date.now() - start) / 1000 };
 }

@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { firstNonFiniteWeight } from './trained-model';
 
 /** Where in the run a state was taken. */
 export interface TrainPosition {
@@ -51,14 +52,6 @@ export type TrainStateInput = Omit<TrainStateMeta, 'version' | 'modelWeightCount
 /** Thrown when a state would be written from weights that are NaN or infinite. */
 export class NonFiniteWeightsError extends Error {}
 
-/** The name of the first model weight holding a NaN or an infinity, or null. */
-export function firstNonFiniteWeight(model: tf.LayersModel): string | null {
-  for (const w of model.weights) {
-    const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(w.read()))).dataSync()[0]);
-    if (bad) return w.originalName ?? w.name;
-  }
-  return null;
-}
 
 const siblingPattern = (dir: string) => new RegExp(`^${path.basename(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-`);
 

@@ -20,6 +20,7 @@ import { loadKerasWeights } from './keras-h5';
 import { saveCheckpoint } from './checkpoint-io';
 import { findTrainState, loadTrainState, readTrainStateMeta, removeStaleStates, saveTrainState, TrainPosition } from './train-state';
 import type { LearningRateSchedule } from './schedules';
+import { ensureBackend } from './backend';
 
 /** Keras-style history returned by trainResnet50. */
 export interface TrainHistory {
@@ -229,6 +230,7 @@ function checkpointDue(every: TrainOptions['checkpointEvery'], batchesSince: num
  * model and optimizer it made are disposed (a caller's own are left alone).
  */
 export async function trainResnet50(data: TrainData, opts: TrainOptions = {}): Promise<TrainResult> {
+  await ensureBackend();
   const budgetMs = opts.timeBudget !== undefined ? opts.timeBudget * 60_000 : Infinity;
   if (!(budgetMs > 0)) throw new Error(`trainResnet50: timeBudget must be a positive number of minutes, got ${opts.timeBudget}`);
   const epochs = opts.epochs ?? (Number.isFinite(budgetMs) ? Infinity : 1);

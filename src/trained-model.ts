@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadKerasWeights } from './keras-h5';
 import { loadModel } from './model-io';
+import { findCompleteFolder } from './leftovers';
 import { resnet50 } from './resnet50';
 import { resnet50AnySize } from './resnet50-anysize';
 
@@ -32,6 +33,26 @@ export interface TrainedModel {
   format: 'tfjs' | 'keras-h5';
 }
 
+/** The first weight holding a NaN or an infinity, as 'layer (weight)', or null when all are finite. */
+export function firstNonFiniteWeight(model: tf.LayersModel): string | null {
+  for (const layer of model.layers) {
+    for (const w of layer.weights) {
+      const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(w.read()))).dataSync()[0]);
+      if (bad) return `layer ${layer.name} (weight ${w.originalName ?? w.name})`;
+    }
+  }
+  return null;
+}
+
+/** Throws, naming `source` and the layer, when the model cannot give meaningful scores. */
+function checkFinite(model: tf.LayersModel, source: string): void {
+  const bad = firstNonFiniteWeight(model);
+  if (bad) {
+    model.dispose();
+    throw new Error(`${source}: the model's weights are not finite (NaN or infinity) in ${bad}; it was saved from a diverged training`);
+  }
+}
+
 /** True for the extensions Keras writes HDF5 weights with. */
 export function isKerasWeightsFile(file: string): boolean {
   return /\.(h5|hdf5|keras)$/i.test(file);
@@ -41,7 +62,7 @@ export function isKerasWeightsFile(file: string): boolean {
  * Loads a model for inference. Errors name the path and, for a size mismatch, the flag.
  */
 export async function loadTrainedModel(modelPath: string, opts: TrainedModelOptions = {}): Promise<TrainedModel> {
-  if (!fs.existsSync(modelPath)) throw new Error(`${modelPath}: no such model file or folder`);
+  if (!fs.existsSync(modelPath) && !findCompleteFolder(modelPath)) throw new Error(`${modelPath}: no such model file or folder`);
   if (isKerasWeightsFile(modelPath)) {
     const imageSize = opts.imageSize ?? 200;
     const kind = opts.model ?? (imageSize === 200 ? 'resnet50' : 'resnet50-anysize');
@@ -54,9 +75,11 @@ export async function loadTrainedModel(modelPath: string, opts: TrainedModelOpti
       model.dispose();
       throw new Error(`${modelPath}: cannot load as ${kind} at ${imageSize}x${imageSize} (${(err as Error).message})`);
     }
+    checkFinite(model, modelPath);
     return { model, imageSize, format: 'keras-h5' };
   }
   const model = await loadModel(modelPath);
+  checkFinite(model, modelPath);
   const shape = model.inputs[0].shape;
   const side = shape[1];
   if (typeof side !== 'number') throw new Error(`${path.resolve(modelPath)}: model input [${shape}] has no fixed size`);

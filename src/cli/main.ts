@@ -12,6 +12,7 @@ import { register as registerVerify } from './verify';
 import { register as registerPredict } from './predict';
 import { register as registerReport } from './report';
 import { register as registerBench } from './bench';
+import { register as registerExport } from './export';
 
 const program = new Command();
 program
@@ -19,7 +20,7 @@ program
   .description('Train and use ResNet-50 facial-expression classifiers on FER2013 (TensorFlow.js)')
   .showHelpAfterError();
 
-for (const register of [registerPreprocess, registerTrain, registerVerify, registerPredict, registerReport, registerBench]) {
+for (const register of [registerPreprocess, registerTrain, registerVerify, registerPredict, registerReport, registerBench, registerExport]) {
   register(program);
 }
 

@@ -12,10 +12,11 @@ import { EMOTIONS } from '../emotions';
 import { isImageFile } from '../image-io';
 import { predict, PredictResult } from '../predict';
 import { loadTrainedModel, ModelKind } from '../trained-model';
+import { pretrainedModelPath } from '../pretrained';
 import { positiveInt } from './verify';
 
 interface PredictFlags {
-  model: string;
+  model?: string;
   json?: boolean;
   batch_size: number;
   image_size?: number;
@@ -60,7 +61,7 @@ export function register(program: Command): void {
   program.command('predict')
     .description('predict the emotion of PNG/JPEG images (any size, colour or grey; no face detection)')
     .argument('<images...>', 'image files and/or folders')
-    .requiredOption('--model <path>', 'tfjs model folder or model.json, or a Keras .h5 (then --image_size / --model_kind)')
+    .option('--model <path>', 'tfjs model folder or model.json, or a Keras .h5 (then --image_size / --model_kind); default: the shipped FER2013 model')
     .option('--json', 'print JSON: { predictions: [{file, emotion, label, probabilities}], errors: [{file, error}] }')
     .option('--batch_size <n>', 'images per forward pass', positiveInt('--batch_size'), 32)
     .option('--image_size <n>', 'input side for a .h5 model (48 or 200)', positiveInt('--image_size'))
@@ -69,7 +70,7 @@ export function register(program: Command): void {
     .option('--no-stretch', 'never bytescale')
     .action(async (inputs: string[], flags: PredictFlags) => {
       const { files, missing } = collectImages(inputs);
-      const trained = await loadTrainedModel(flags.model, { imageSize: flags.image_size, model: flags.model_kind });
+      const trained = await loadTrainedModel(flags.model ?? pretrainedModelPath(), { imageSize: flags.image_size, model: flags.model_kind });
       const bar = process.stderr.isTTY && files.length > flags.batch_size
         ? new cliProgress.SingleBar({ format: 'predict [{bar}] {value}/{total} images', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic)
         : null;

@@ -73,7 +73,8 @@ export function register(program: Command): void {
       if (result.skipped.count > 0) process.stderr.write(`facial: ${describeSkipped(result.skipped)}\n`);
       const rate = result.written / Math.max(result.seconds, 1e-3);
       process.stdout.write(`preprocess: wrote ${result.written} images (${result.alreadyComplete} already complete` +
-        `${result.staleRemoved ? `, ${result.staleRemoved} stale temporary files removed` : ''}) of ${flags.size}x${flags.size} ` +
+        `${result.staleRemoved ? `, ${result.staleRemoved} stale temporary files removed` : ''}`
+        + `${result.resized ? `, ${result.resized} of another size rewritten` : ''}) of ${flags.size}x${flags.size} ` +
         `to ${flags.out} from ${csvPath} in ${result.seconds.toFixed(1)} s (${rate.toFixed(0)} images/s)\n`);
     });
 }

@@ -10,7 +10,7 @@ import { formatSeedTable } from '../verify';
 import { addVerifyOptions, reportDetails, runVerify, VerifyFlags } from './verify';
 
 interface ReportFlags extends Omit<VerifyFlags, 'model_weights' | 'model'> {
-  model: string;
+  model?: string;
   model_kind?: ModelKind;
   log?: string;
   out: string;

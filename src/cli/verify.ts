@@ -11,10 +11,11 @@ import { FER_SIZE } from '../emotions';
 import { isKerasWeightsFile, loadTrainedModel, ModelKind, TrainedModel } from '../trained-model';
 import { ALL_SPLITS, evaluateModel, EvaluationResults, formatSeedTable, resultsToJson, SPLIT_TITLES } from '../verify';
 import { readTrainingLog, writeReport } from '../report';
+import { pretrainedModelPath } from '../pretrained';
 
 /** Flags shared by `facial verify` and `facial report`. */
 export interface VerifyFlags {
-  model_weights: string;
+  model_weights?: string;
   image_size?: number;
   data?: string;
   limit?: number;
@@ -46,7 +47,7 @@ export function positiveInt(flag: string) {
  */
 export function addVerifyOptions(cmd: Command, { pathFlag = '--model_weights', kindFlag = '--model' } = {}): Command {
   return cmd
-    .requiredOption(`${pathFlag} <path>`, 'tfjs model folder or model.json, or a Keras .h5 weights file')
+    .option(`${pathFlag} <path>`, 'tfjs model folder or model.json, or a Keras .h5 weights file; default: the shipped FER2013 model')
     .option('--image_size <n>', '48 (raghakot ResNet-50, no stretch) or 200 (Keras ResNet50, stretch + bilinear); default: the model\'s input, or 200 for .h5', positiveInt('--image_size'))
     .option('--data <path>', 'FER2013 CSV (plain or .gz); default fer2013/fer2013.csv, else the embedded sample')
     .option('--limit <n>', 'score at most N images per split', positiveInt('--limit'))
@@ -67,7 +68,7 @@ export function addVerifyOptions(cmd: Command, { pathFlag = '--model_weights', k
  * goes to stderr as a bar when it is a terminal, and the speed of each split as one line.
  */
 export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
-  const modelPath = flags.model_weights;
+  const modelPath = flags.model_weights ?? pretrainedModelPath();
   if (flags.model && !isKerasWeightsFile(modelPath)) {
     process.stderr.write(`facial: the architecture ${flags.model} is ignored: ${modelPath} carries its own\n`);
   }
@@ -136,7 +137,7 @@ export function compactJson(value: unknown): string {
 /** The run's facts shown at the top of a report. */
 export function reportDetails(flags: VerifyFlags, trained: TrainedModel): Record<string, string> {
   return {
-    model: `${flags.model_weights} (${trained.format}, ${trained.imageSize}x${trained.imageSize})`,
+    model: `${flags.model_weights ?? pretrainedModelPath()} (${trained.format}, ${trained.imageSize}x${trained.imageSize})`,
     data: flags.data ?? 'default (fer2013/fer2013.csv or the embedded sample)',
     preprocessing: trained.imageSize === FER_SIZE ? '48x48 as stored, x/255 - 0.5' : `bytescale + PIL bilinear to ${trained.imageSize}, x/255 - 0.5`,
     ...(flags.limit ? { limit: `${flags.limit} images per split` } : {}),
