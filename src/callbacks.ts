@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { saveCheckpoint } from './checkpoint-io';
+import { atomicRename } from './leftovers';
 
 /** Per-epoch / per-batch metrics, Keras names (loss, acc, val_loss, val_acc, lr). */
 export type Logs = Record<string, number>;
@@ -385,7 +386,7 @@ export class CSVLogger extends Callback {
     if (lines.length - 1 > s.rows) {
       const tmp = `${this.filename}.tmp-${Math.random().toString(36).slice(2, 8)}`;
       fs.writeFileSync(tmp, lines.slice(0, s.rows + 1).join('\n') + '\n');
-      fs.renameSync(tmp, this.filename);
+      atomicRename(tmp, this.filename);
     }
     this.rows = Math.max(0, Math.min(s.rows, lines.length - 1));
   }

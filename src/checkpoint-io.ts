@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileSystemIO, SaveOptions } from './model-io';
-import { leftoversOf } from './leftovers';
+import { atomicRename, leftoversOf } from './leftovers';
 import { saveKerasWeights } from './keras-h5';
 
 const rand = () => Math.random().toString(36).slice(2, 8);
@@ -24,11 +24,11 @@ function tmpName(target: string): string {
 export function swapFolder(staged: string, target: string): void {
   const old = `${target}.old-${Date.now().toString(36)}-${rand()}`;
   const hadOld = fs.existsSync(target);
-  if (hadOld) fs.renameSync(target, old);
+  if (hadOld) atomicRename(target, old);
   try {
-    fs.renameSync(staged, target);
+    atomicRename(staged, target);
   } catch (err) {
-    if (hadOld) fs.renameSync(old, target);
+    if (hadOld) atomicRename(old, target);
     throw err;
   }
   for (const f of leftoversOf(target)) fs.rmSync(f, { recursive: true, force: true });
@@ -45,14 +45,14 @@ export async function saveCheckpoint(model: tf.LayersModel, target: string, opts
   try {
     if (target.endsWith('.h5')) {
       await saveKerasWeights(model, staged);
-      fs.renameSync(staged, target);
+      atomicRename(staged, target);
     } else if (target.endsWith('.json')) {
       fs.mkdirSync(staged);
       const base = path.basename(target, '.json');
       await model.save(fileSystemIO(path.join(staged, `${base}.json`), opts));
       // Weights first: a reader following model.json never finds it pointing at a missing file.
-      fs.renameSync(path.join(staged, `${base}.weights.bin`), path.join(path.dirname(target), `${base}.weights.bin`));
-      fs.renameSync(path.join(staged, `${base}.json`), target);
+      atomicRename(path.join(staged, `${base}.weights.bin`), path.join(path.dirname(target), `${base}.weights.bin`));
+      atomicRename(path.join(staged, `${base}.json`), target);
       fs.rmSync(staged, { recursive: true, force: true });
     } else {
       fs.mkdirSync(staged);

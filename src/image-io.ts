@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
+import { atomicRename } from './leftovers';
 
 /** A decoded image: `channels` interleaved 8-bit values per pixel, row-major. */
 export interface RawImage {
@@ -86,7 +87,7 @@ export function writeFileAtomic(file: string, bytes: Uint8Array | string): void 
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
+    atomicRename(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;

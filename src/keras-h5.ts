@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type * as H5 from 'h5wasm/node' with { 'resolution-mode': 'import' };
+import { atomicRename } from './leftovers';
 
 /** Options of {@link loadKerasWeights}. */
 export interface LoadKerasWeightsOptions {
@@ -292,7 +293,7 @@ export async function saveKerasWeights(model: tf.LayersModel, h5Path: string): P
     } finally {
       file.close();
     }
-    fs.renameSync(tmp, h5Path);
+    atomicRename(tmp, h5Path);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;

@@ -32,7 +32,37 @@ export function findCompleteFolder(target: string): string | null {
 export function recoverAndClean(target: string): void {
   if (!fs.existsSync(target)) {
     const found = findCompleteFolder(target);
-    if (found && found !== target) fs.renameSync(found, target);
+    if (found && found !== target) atomicRename(found, target);
   }
   for (const f of leftoversOf(target)) fs.rmSync(f, { recursive: true, force: true });
+}
+
+// Test hook for crash safety: FACIAL_TEST_KILL_AT_RENAME=K kills the process with SIGKILL
+// just before its K-th rename, as `strace -e inject=rename:signal=KILL:when=K` would. The
+// kill-loop test runs a training once per K and checks that a resume always finishes.
+const killAtRename = Number(process.env.FACIAL_TEST_KILL_AT_RENAME ?? 0);
+let renames = 0;
+
+/** fs.renameSync, through which every atomic write of the library goes (see the test hook above). */
+export function atomicRename(from: string, to: string): void {
+  renames += 1;
+  if (killAtRename > 0 && renames === killAtRename) process.kill(process.pid, 'SIGKILL');
+  fs.renameSync(from, to);
+}
+
+/** How many renames this process has made (the kill-loop test counts a run's kill points with it). */
+export function renameCount(): number {
+  return renames;
+}
+
+/**
+ * Before a training run writes under `prefix`: puts a complete `P_best/` back if a kill left it
+ * moved aside, and removes killed runs' staging copies of P_best, P_model.json, its weights,
+ * P_weights.h5 and P_log.csv. (The resume state has its own recovery in train-state.ts.)
+ */
+export function cleanRunLeftovers(prefix: string): void {
+  recoverAndClean(`${prefix}_best`);
+  for (const f of [`${prefix}_model.json`, `${prefix}_model.weights.bin`, `${prefix}_weights.h5`, `${prefix}_log.csv`]) {
+    for (const left of leftoversOf(f)) fs.rmSync(left, { recursive: true, force: true });
+  }
 }

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { firstNonFiniteWeight } from './trained-model';
+import { atomicRename } from './leftovers';
 
 /** Where in the run a state was taken. */
 export interface TrainPosition {
@@ -43,11 +44,22 @@ export interface TrainStateMeta extends TrainPosition {
   callbacks: unknown[];
   modelWeightCount: number;
   optimizerWeightNames: string[];
+  /** Optimizer scalars getWeights leaves out (Adam's running beta powers), so a resume is bit-exact. */
+  optimizerScalars?: Record<string, number>;
   specs: tf.io.WeightsManifestEntry[];
 }
 
+// tfjs's Adam rebuilds accBeta1/2 in setWeights as pow(beta, t + 1), which differs in the last
+// bit from the product it accumulates step by step; carrying the products keeps resumes exact.
+const OPTIMIZER_SCALARS = ['accBeta1', 'accBeta2'];
+
+function optimizerScalars(optimizer: tf.Optimizer): Record<string, number> {
+  const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
+  return Object.fromEntries(OPTIMIZER_SCALARS.filter((k) => o[k] instanceof tf.Variable).map((k) => [k, o[k]!.dataSync()[0]]));
+}
+
 /** What the loop passes to saveTrainState. */
-export type TrainStateInput = Omit<TrainStateMeta, 'version' | 'modelWeightCount' | 'optimizerWeightNames' | 'specs' | 'optimizer'>;
+export type TrainStateInput = Omit<TrainStateMeta, 'version' | 'modelWeightCount' | 'optimizerWeightNames' | 'optimizerScalars' | 'specs' | 'optimizer'>;
 
 /** Thrown when a state would be written from weights that are NaN or infinite. */
 export class NonFiniteWeightsError extends Error {}
@@ -89,7 +101,7 @@ export async function saveTrainState(dir: string, model: tf.LayersModel, optimiz
   optWeights[0]?.tensor.dispose(); // getWeights makes a fresh iteration scalar; the rest are live slots
   const full: TrainStateMeta = {
     version: 2, ...meta, optimizer: optimizer.getClassName(), modelWeightCount: model.weights.length,
-    optimizerWeightNames: optWeights.map((w) => w.name), specs,
+    optimizerWeightNames: optWeights.map((w) => w.name), optimizerScalars: optimizerScalars(optimizer), specs,
   };
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
@@ -100,14 +112,14 @@ export async function saveTrainState(dir: string, model: tf.LayersModel, optimiz
     fs.mkdirSync(staged);
     fs.writeFileSync(path.join(staged, 'weights.bin'), new Uint8Array(data));
     fs.writeFileSync(path.join(staged, 'state.json.part'), JSON.stringify(full));
-    fs.renameSync(path.join(staged, 'state.json.part'), path.join(staged, 'state.json'));
+    atomicRename(path.join(staged, 'state.json.part'), path.join(staged, 'state.json'));
   } catch (err) {
     fs.rmSync(staged, { recursive: true, force: true });
     throw new Error(`could not write the resume state ${staged}: ${(err as Error).message}`);
   }
   const old = `${dir}.old-${tag}`;
-  if (fs.existsSync(dir)) fs.renameSync(dir, old);
-  fs.renameSync(staged, dir);
+  if (fs.existsSync(dir)) atomicRename(dir, old);
+  atomicRename(staged, dir);
   for (const s of [old, ...stale]) fs.rmSync(s, { recursive: true, force: true });
 }
 
@@ -122,9 +134,18 @@ export function findTrainState(dir: string): string | null {
   return best?.folder ?? null;
 }
 
-/** Removes every `.tmp-*` / `.old-*` sibling of `dir` except `keep` (leftovers of killed runs). */
-export function removeStaleStates(dir: string, keep?: string | null): void {
-  for (const c of candidates(dir)) if (c !== dir && c !== keep) fs.rmSync(c, { recursive: true, force: true });
+/**
+ * Makes `found` (findTrainState's answer) the state at `dir` and removes every other
+ * `.tmp-*` / `.old-*` sibling (leftovers of killed runs). Returns `dir`. Each step keeps a
+ * complete newest state findable, so a kill here too is recovered by the next run.
+ */
+export function adoptTrainState(dir: string, found: string | null): string {
+  if (found && found !== dir) {
+    if (fs.existsSync(dir)) atomicRename(dir, `${dir}.old-adopt-${Math.random().toString(36).slice(2, 8)}`);
+    atomicRename(found, dir);
+  }
+  for (const c of candidates(dir)) if (c !== dir) fs.rmSync(c, { recursive: true, force: true });
+  return dir;
 }
 
 /** Reads the JSON half of a state folder; errors name the file. */
@@ -172,6 +193,10 @@ export async function loadTrainState(dir: string, model: tf.LayersModel, optimiz
     model.setWeights(modelTensors);
     const optTensors = meta.optimizerWeightNames.map((name, i) => ({ name, tensor: map[`optimizer/${i}`] }));
     if (optTensors.length > 0) await optimizer.setWeights(optTensors);
+    const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
+    for (const [k, v] of Object.entries(meta.optimizerScalars ?? {})) {
+      if (o[k] instanceof tf.Variable) tf.tidy(() => o[k]!.assign(tf.scalar(v)));
+    }
   } finally {
     tf.dispose(Object.values(map));
   }

@@ -18,7 +18,7 @@ import { resnet50AnySize } from './resnet50-anysize';
 import { loadModel } from './model-io';
 import { loadKerasWeights } from './keras-h5';
 import { saveCheckpoint } from './checkpoint-io';
-import { findTrainState, loadTrainState, readTrainStateMeta, removeStaleStates, saveTrainState, TrainPosition } from './train-state';
+import { adoptTrainState, findTrainState, loadTrainState, readTrainStateMeta, saveTrainState, TrainPosition } from './train-state';
 import type { LearningRateSchedule } from './schedules';
 import { ensureBackend } from './backend';
 
@@ -237,7 +237,8 @@ export async function trainResnet50(data: TrainData, opts: TrainOptions = {}): P
   const batchSize = opts.batchSize ?? 32;
   const verbose = opts.verbose ?? 1;
   const stateDir = opts.stateDir ?? (opts.savePrefix ? `${opts.savePrefix}_state` : opts.resume ? 'resnet50_state' : undefined);
-  const resumeFrom = opts.resume && stateDir ? findTrainState(stateDir) : null;
+  const found = opts.resume && stateDir ? findTrainState(stateDir) : null;
+  const resumeFrom = found && stateDir ? adoptTrainState(stateDir, found) : null;
   const log = (m: string) => { if (verbose) process.stdout.write(m + '\n'); };
   if (opts.resume && !resumeFrom) log(`No resume state found in ${stateDir ?? '(no state folder)'}: starting from epoch 1`);
   const resumeMeta = resumeFrom ? readTrainStateMeta(resumeFrom) : null;
@@ -307,7 +308,7 @@ async function runLoop(train: DataSource, val: DataSource | null, model: tf.Laye
     meta.callbacks.forEach((st, i) => { if (st !== null && callbacks[i]) callbacks[i].setState(st); });
     log(`Resuming from ${s.resumeFrom} at epoch ${pos.nextEpoch + 1}${pos.nextBatch ? `, batch ${pos.nextBatch + 1}` : ''} (lr ${getLearningRate(optimizer)})`);
   }
-  if (stateDir) removeStaleStates(stateDir, s.resumeFrom);
+  if (stateDir && !s.resumeFrom) adoptTrainState(stateDir, null); // a fresh run: clear killed runs' staging folders
 
   const save = async (p: TrainPosition) => {
     if (!stateDir) return;

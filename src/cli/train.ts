@@ -14,7 +14,7 @@ import { ImageDataGenerator, ImageDataGeneratorConfig } from '../image-generator
 import { trainResnet50, TrainResult } from '../train';
 import { CosineDecay } from '../schedules';
 import { findTrainState } from '../train-state';
-import { leftoversOf, recoverAndClean } from '../leftovers';
+import { cleanRunLeftovers } from '../leftovers';
 import { evaluateModel, formatSeedTable } from '../verify';
 
 /** The seed's two augmentation recipes. */
@@ -85,10 +85,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
     : undefined;
   // A killed run leaves staging copies (hundreds of MB) and, between two renames, P_best
   // moved aside: put the complete P_best back and remove the rest before writing anew.
-  recoverAndClean(`${prefix}_best`);
-  for (const f of [`${prefix}_model.json`, `${prefix}_model.weights.bin`, `${prefix}_weights.h5`, `${prefix}_log.csv`]) {
-    for (const left of leftoversOf(f)) fs.rmSync(left, { recursive: true, force: true });
-  }
+  cleanRunLeftovers(prefix);
   const resuming = !!flags.resume && findTrainState(`${prefix}_state`) !== null;
   if (flags.resume && !resuming && fs.existsSync(`${prefix}_log.csv`)) {
     process.stdout.write(`No resume state in ${prefix}_state: starting from epoch 1; ${prefix}_log.csv is restarted\n`);
