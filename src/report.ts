@@ -61,7 +61,7 @@ export function parseTrainingLog(text: string, source = '<log>'): TrainingLogRow
     val_loss: column('val_loss'), val_acc: column('val_acc', 'val_accuracy'), lr: column('lr', 'learning_rate'),
   };
   if (!cols.epoch || !cols.loss) throw new Error(`${source}:1: expected a CSVLogger header with epoch and loss columns, got '${fields.join(',')}'`);
-  return parsed.data.map((row, i) => {
+  const rows = parsed.data.map((row, i) => {
     const value = (key: keyof typeof cols, required = false): number => {
       const name = cols[key];
       if (!name) return NaN;
@@ -75,6 +75,14 @@ export function parseTrainingLog(text: string, source = '<log>'): TrainingLogRow
     };
     return { epoch: value('epoch', true), loss: value('loss'), acc: value('acc'), val_loss: value('val_loss'), val_acc: value('val_acc'), lr: value('lr') };
   });
+  // Epochs must ascend: a repeated or earlier epoch means two runs' logs were mixed (a resume
+  // that found no state appended to an old log), and the curves would be nonsense.
+  rows.forEach((r, i) => {
+    if (i > 0 && r.epoch <= rows[i - 1].epoch) {
+      throw new Error(`${source}:${i + 2}: epoch ${r.epoch} follows epoch ${rows[i - 1].epoch} (a duplicated or out-of-order epoch: logs of two runs mixed?)`);
+    }
+  });
+  return rows;
 }
 
 /** Reads and parses a CSVLogger file. */

@@ -122,7 +122,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
     epochs: flags.epochs ?? (flags.minutes ? undefined : 30), modelWeights: flags.model_weights, savePrefix: prefix,
     classWeight: flags.class_weight, seed, callbacks, verbose: flags.quiet ? 0 : 1, validationData: validation, resume: flags.resume,
     timeBudget: flags.minutes, learningRateSchedule: schedule, checkpointEvery: flags.checkpoint_every,
-    learningRateOverride: flags.lr !== undefined,
+    learningRateOverride: flags.lr !== undefined && !schedule,
   });
   const h = result.history;
   const last = h.loss.length - 1;
