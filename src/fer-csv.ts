@@ -195,6 +195,9 @@ export class FerRowCollector {
 
   /** A problem found by the CSV framer (e.g. an unclosed quote) at `line`. */
   malformed(message: string, line: number): void {
+    if (!this.sawHeader) {
+      throw new FerCsvError(this.file, line, `not a FER2013 CSV (its first line is not the header emotion,pixels,Usage: ${message})`);
+    }
     const problem = new RowProblem('malformed CSV', `malformed CSV: ${message}`);
     if (!this.options.skipBadRows || !this.sawHeader) throw new FerCsvError(this.file, line, problem.reason);
     this.skip(problem, line);
@@ -213,6 +216,9 @@ export class FerRowCollector {
     this.col = { emotion: names.indexOf('emotion'), pixels: names.indexOf('pixels'), usage: names.indexOf('Usage') };
     const missing = Object.entries({ emotion: this.col.emotion, pixels: this.col.pixels, Usage: this.col.usage })
       .filter(([, i]) => i < 0).map(([name]) => name);
+    if (missing.length > 0 && /[\x00-\x08\x0e-\x1f]/.test(fields.join(','))) {
+      throw new FerCsvError(this.file, line, 'not a FER2013 CSV: the file is binary (expected the text header emotion,pixels,Usage)');
+    }
     if (missing.length > 0) {
       const shown = fields.join(',').slice(0, 80);
       throw new FerCsvError(this.file, line, `bad header '${shown}': it must name the columns emotion, pixels and Usage (missing ${missing.join(', ')})`);

@@ -41,7 +41,10 @@ export function decodeImage(bytes: Uint8Array, source = '<buffer>'): RawImage {
       return { data: img.data, width: img.width, height: img.height, channels: 4 };
     }
   } catch (err) {
-    throw new Error(`${source}: not a readable image (${(err as Error).message})`);
+    const msg = (err as Error).message;
+    // pngjs reports a file that ends early with its stream's internals ("read requests waiting").
+    const why = /read requests|unexpected end|end of/i.test(msg) ? 'the file is truncated' : msg;
+    throw new Error(`${source}: not a readable ${isPng ? 'PNG' : 'JPEG'} image (${why})`);
   }
   throw new Error(`${source}: not a PNG or JPEG file`);
 }
@@ -90,6 +93,8 @@ export function writeFileAtomic(file: string, bytes: Uint8Array | string): void 
     atomicRename(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    const e = err as NodeJS.ErrnoException;
+    // Node's own message names no path for ENOSPC / EDQUOT.
+    throw Object.assign(new Error(`cannot write ${file}: ${e.code === 'ENOSPC' ? 'no space left on device' : e.message}`), { code: e.code });
   }
 }

@@ -33,7 +33,10 @@ export function register(program: Command): void {
     })
     .option('--shard_mb <n>', 'weight files of at most N MiB each (default: one file)', positiveInt('--shard_mb'))
     .option('--image_size <n>', 'input side for a .h5 model (48 or 200)', positiveInt('--image_size'))
-    .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize')
+    .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', (v: string) => {
+      if (v !== 'resnet50' && v !== 'resnet50-anysize') throw new InvalidArgumentError(`--model_kind must be resnet50 or resnet50-anysize, got '${v}'`);
+      return v;
+    })
     .action(async (modelPath: string, flags: ExportFlags) => {
       const trained = await loadTrainedModel(modelPath, { imageSize: flags.image_size, model: flags.model_kind });
       const out = path.resolve(flags.out);

@@ -29,7 +29,14 @@ for (const cmd of program.commands) {
 }
 program.hook('preAction', async (_program, action) => {
   const opts = action.opts() as { backend?: string; json?: boolean };
-  if (action.name() === 'preprocess') return; // pure data work: no backend needed
+  if (action.name() === 'preprocess') {
+    // Pure data work needs no backend, but a wrong name is still a mistake worth saying.
+    const name = opts.backend ?? (process.env.FACIAL_BACKEND || undefined);
+    if (name !== undefined && !(BACKEND_NAMES as readonly string[]).includes(name)) {
+      throw new Error(`${opts.backend !== undefined ? '--backend' : 'FACIAL_BACKEND'}: unknown backend '${name}' (choose one of ${BACKEND_NAMES.join(', ')})`);
+    }
+    return;
+  }
   await selectBackend(opts.backend, { quiet: !!opts.json });
 });
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import * as cliProgress from 'cli-progress';
 import { EMOTIONS } from '../emotions';
 import { isImageFile } from '../image-io';
@@ -65,7 +65,10 @@ export function register(program: Command): void {
     .option('--json', 'print JSON: { predictions: [{file, emotion, label, probabilities}], errors: [{file, error}] }')
     .option('--batch_size <n>', 'images per forward pass', positiveInt('--batch_size'), 32)
     .option('--image_size <n>', 'input side for a .h5 model (48 or 200)', positiveInt('--image_size'))
-    .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize')
+    .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', (v: string) => {
+      if (v !== 'resnet50' && v !== 'resnet50-anysize') throw new InvalidArgumentError(`--model_kind must be resnet50 or resnet50-anysize, got '${v}'`);
+      return v;
+    })
     .option('--stretch', 'bytescale before resizing (default: on for models whose input is not 48, as they were trained)')
     .option('--no-stretch', 'never bytescale')
     .action(async (inputs: string[], flags: PredictFlags) => {

@@ -36,10 +36,11 @@ export function register(program: Command): void {
     .option('--size <n>', 'side of the written images in pixels', posInt('--size', 1), 200)
     .option('--no-stretch', "do not stretch each image's min..max to 0..255 before resizing (the seed does)")
     .option('--splits <list>', `comma-separated subset of ${SPLITS.join(',')}`)
-    .option('--limit <n>', 'at most this many rows per split', posInt('--limit', 0))
+    .option('--limit <n>', 'at most this many rows per split', posInt('--limit', 1))
     .option('--workers <n>', 'worker threads (0 = this thread; default one per CPU)', posInt('--workers', 0))
     .option('--skip-bad-rows', 'skip invalid CSV rows (and say how many and why) instead of stopping')
     .action(async (flags: PreprocessFlags) => {
+      if (fs.existsSync(flags.out) && !fs.statSync(flags.out).isDirectory()) throw new Error(`--out: ${flags.out} is a file, not a folder`);
       let csvPath = flags.csv;
       if (csvPath === undefined) {
         csvPath = fs.existsSync(DEFAULT_CSV_PATH) ? DEFAULT_CSV_PATH : SAMPLE_CSV_PATH;

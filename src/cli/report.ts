@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { ModelKind } from '../trained-model';
 import { readTrainingLog, writeReport } from '../report';
 import { formatSeedTable } from '../verify';
-import { addVerifyOptions, reportDetails, runVerify, VerifyFlags } from './verify';
+import { addVerifyOptions, checkWritableFolder, reportDetails, runVerify, VerifyFlags } from './verify';
 
 interface ReportFlags extends Omit<VerifyFlags, 'model_weights' | 'model'> {
   model?: string;
@@ -26,6 +26,7 @@ export function register(program: Command): void {
     .option('--faces <n>', 'most misclassified faces to show', (v: string) => Number(v), 36)
     .action(async (flags: ReportFlags) => {
       const log = flags.log ? readTrainingLog(flags.log) : undefined; // a bad log fails before the long scoring
+      checkWritableFolder(flags.out, '--out'); // and so does a folder the report could not be written to
       const verifyFlags: VerifyFlags = { ...flags, model_weights: flags.model, model: flags.model_kind };
       const { trained, facial, results } = await runVerify(verifyFlags);
       try {

@@ -85,6 +85,12 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
     : undefined;
   // A killed run leaves staging copies (hundreds of MB) and, between two renames, P_best
   // moved aside: put the complete P_best back and remove the rest before writing anew.
+  for (let dir = path.dirname(path.resolve(prefix)); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(dir)) {
+      if (!fs.statSync(dir).isDirectory()) throw new Error(`--save_prefix ${prefix}: ${dir} is a file, not a folder`);
+      break;
+    }
+  }
   cleanRunLeftovers(prefix);
   const resuming = !!flags.resume && findTrainState(`${prefix}_state`) !== null;
   if (flags.resume && !resuming && fs.existsSync(`${prefix}_log.csv`)) {

@@ -4,10 +4,14 @@
  * (48: raw 48x48; 200: bytescale + PIL bilinear, as FACIAL(resize=200)), scores the three
  * splits in batches and prints the seed's table (or --json), plus images/s on stderr.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import * as cliProgress from 'cli-progress';
 import { Facial, SplitName } from '../facial';
 import { FER_SIZE } from '../emotions';
+
+const USAGE_NAMES: Record<SplitName, string> = { train: 'Training', validation: 'PublicTest', test: 'PrivateTest' };
 import { isKerasWeightsFile, loadTrainedModel, ModelKind, TrainedModel } from '../trained-model';
 import { ALL_SPLITS, evaluateModel, EvaluationResults, formatSeedTable, resultsToJson, SPLIT_TITLES } from '../verify';
 import { readTrainingLog, writeReport } from '../report';
@@ -74,14 +78,21 @@ export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
   }
   const trained = await loadTrainedModel(modelPath, { imageSize: flags.image_size, model: flags.model });
   const size = trained.imageSize;
-  const splits = flags.splits ?? ALL_SPLITS;
+  const requested = flags.splits ?? ALL_SPLITS;
   let facial: Facial;
   try {
     // As the seed: no resize (and so no stretch) at 48; resize with bytescale otherwise.
-    facial = await Facial.load({ csvPath: flags.data, resize: size === FER_SIZE ? undefined : size, compact: true, limit: flags.limit, splits });
+    facial = await Facial.load({ csvPath: flags.data, resize: size === FER_SIZE ? undefined : size, compact: true, limit: flags.limit, splits: requested });
   } catch (err) {
     trained.model.dispose();
     throw err;
+  }
+  // A split with no rows would print 0.00 everywhere: say it is empty and leave it out.
+  const splits = requested.filter((s) => facial.count(s) > 0);
+  for (const s of requested) if (facial.count(s) === 0) process.stderr.write(`facial: ${facial.csvPath} has no ${SPLIT_TITLES[s]} rows (Usage ${USAGE_NAMES[s]}); left out\n`);
+  if (splits.length === 0) {
+    trained.model.dispose();
+    throw new Error(`${facial.csvPath}: none of the splits ${requested.join(', ')} has any rows`);
   }
   const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: '{split} [{bar}] {value}/{total} images | {eta_formatted} left', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
   let current: SplitName | null = null;
@@ -105,6 +116,18 @@ export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
   return { trained, facial, results };
 }
 
+/** Fails at once, naming the flag, when `dir` cannot be created or written (before any long scoring). */
+export function checkWritableFolder(dir: string, flag: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const probe = path.join(dir, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (err) {
+    throw new Error(`${flag}: cannot write into ${dir} (${(err as Error).message})`);
+  }
+}
+
 /** Adds the verify subcommand to `program`. */
 export function register(program: Command): void {
   const cmd = program.command('verify').description('score a trained model on FER2013 train/validation/test and print the seed\'s table');
@@ -114,6 +137,7 @@ export function register(program: Command): void {
     .option('--log <csv>', 'training log (CSVLogger) for the report\'s curves')
     .action(async (flags: VerifyFlags & { report?: string; log?: string }) => {
       const log = flags.log ? readTrainingLog(flags.log) : undefined; // fail on a bad log before the long scoring
+      if (flags.report) checkWritableFolder(flags.report, '--report');
       const { trained, facial, results } = await runVerify(flags);
       try {
         if (flags.json) process.stdout.write(compactJson(resultsToJson(results)) + '\n');
