@@ -21,6 +21,7 @@ import { saveCheckpoint } from './checkpoint-io';
 import { adoptTrainState, findTrainState, loadTrainState, readTrainStateMeta, saveTrainState, TrainPosition } from './train-state';
 import type { LearningRateSchedule } from './schedules';
 import { ensureBackend } from './backend';
+import type { QuantizeDtype } from './quantize';
 
 /** Keras-style history returned by trainResnet50. */
 export interface TrainHistory {
@@ -71,6 +72,8 @@ export interface TrainOptions {
   checkpointEvery?: { batches?: number; minutes?: number };
   /** On resume, `learningRate` replaces the state's rate (default: the state's rate is kept and learningRate ignored). */
   learningRateOverride?: boolean;
+  /** Weights of the savePrefix model.json as float16 or uint8 (the Keras .h5 and the resume state stay float32). */
+  quantize?: QuantizeDtype;
 }
 
 /** The optimizer's current learning rate (tfjs keeps it as a plain number). */
@@ -195,8 +198,8 @@ export async function loadInitialWeights(model: tf.LayersModel, file: string): P
 }
 
 /** Saves `{prefix}_model.json` (+ `.weights.bin`) and `{prefix}_weights.h5`, atomically. */
-export async function saveWithPrefix(model: tf.LayersModel, prefix: string): Promise<void> {
-  await saveCheckpoint(model, `${prefix}_model.json`);
+export async function saveWithPrefix(model: tf.LayersModel, prefix: string, opts: { quantize?: QuantizeDtype } = {}): Promise<void> {
+  await saveCheckpoint(model, `${prefix}_model.json`, opts);
   try {
     await saveCheckpoint(model, `${prefix}_weights.h5`);
   } catch (err) {
@@ -379,6 +382,6 @@ async function runLoop(train: DataSource, val: DataSource | null, model: tf.Laye
     throw new TrainingDivergedError(`training diverged: the loss of epoch ${diverged.epoch + 1}, batch ${diverged.batch + 1} is not finite; `
       + `nothing was saved from it${kept.length ? `; the last good model is in ${kept.join(' and ')}` : ' (no earlier checkpoint exists)'}`, diverged.epoch, diverged.batch);
   }
-  if (s.savePrefix) await saveWithPrefix(model, s.savePrefix);
+  if (s.savePrefix) await saveWithPrefix(model, s.savePrefix, { quantize: s.quantize });
   return { history, model };
 }

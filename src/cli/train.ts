@@ -15,6 +15,8 @@ import { trainResnet50, TrainResult } from '../train';
 import { CosineDecay } from '../schedules';
 import { findTrainState } from '../train-state';
 import { cleanRunLeftovers } from '../leftovers';
+import { isQuantizeDtype, QuantizeDtype } from '../quantize';
+import { saveCheckpoint } from '../checkpoint-io';
 import { evaluateModel, formatSeedTable } from '../verify';
 
 /** The seed's two augmentation recipes. */
@@ -56,6 +58,8 @@ export interface TrainFlags {
   checkpoint_every?: { minutes?: number; batches?: number };
   /** What P_best/ keeps the best of (default val_loss, as Keras). */
   monitor?: string;
+  /** Store P_model.json's and P_best/'s weights as float16 or uint8 (the resume state stays float32). */
+  quantize?: QuantizeDtype;
 }
 
 const posInt = (flag: string) => (v: string) => {
@@ -117,7 +121,10 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
   }
 
   const callbacks: Callback[] = [
-    new ModelCheckpoint({ filepath: `${prefix}_best`, monitor: validation ? (flags.monitor ?? 'val_loss') : 'loss', saveBestOnly: true }),
+    new ModelCheckpoint({
+      filepath: `${prefix}_best`, monitor: validation ? (flags.monitor ?? 'val_loss') : 'loss', saveBestOnly: true,
+      saver: (model, p) => saveCheckpoint(model, p, { quantize: flags.quantize }),
+    }),
     new CSVLogger(`${prefix}_log.csv`, { append: resuming }),
     new TerminateOnNaN(),
   ];
@@ -128,7 +135,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
     epochs: flags.epochs ?? (flags.minutes ? undefined : 30), modelWeights: flags.model_weights, savePrefix: prefix,
     classWeight: flags.class_weight, seed, callbacks, verbose: flags.quiet ? 0 : 1, validationData: validation, resume: flags.resume,
     timeBudget: flags.minutes, learningRateSchedule: schedule, checkpointEvery: flags.checkpoint_every,
-    learningRateOverride: flags.lr !== undefined && !schedule,
+    learningRateOverride: flags.lr !== undefined && !schedule, quantize: flags.quantize,
   });
   const h = result.history;
   const last = h.loss.length - 1;
@@ -185,6 +192,10 @@ export function register(program: Command): void {
     .option('--model_weights <w>', 'initial weights: Keras .h5 or tfjs model folder / model.json')
     .option('--class_weight <mode>', "'balanced' (sklearn's n/(k*count))", (v: string) => {
       if (v !== 'balanced') throw new InvalidArgumentError(`--class_weight only supports 'balanced', got '${v}'`);
+      return v;
+    })
+    .option('--quantize <dtype>', 'store P_model.json and P_best/ weights as float16 or uint8 (tfjs reads both; P_state/ stays float32)', (v: string) => {
+      if (!isQuantizeDtype(v)) throw new InvalidArgumentError(`--quantize must be float16 or uint8, got '${v}'`);
       return v;
     })
     .option('--seed <n>', 'seed for shuffling, augmentation and initialisation', (v: string) => {
