@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend';
+import { selectBackend } from '../src/engine/select';
 import { resnet50 } from '../src/resnet50';
 import { resnet50AnySize } from '../src/resnet50-anysize';
 

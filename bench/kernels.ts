@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as os from 'node:os';
-import { registerThreadedWasmBackend, registerWasmTrainingKernels } from '../src/wasm';
+import { registerThreadedWasmBackend, registerWasmTrainingKernels } from '../src/engine/wasm';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

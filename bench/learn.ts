@@ -10,13 +10,13 @@
  */
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend';
+import { selectBackend } from '../src/engine/select';
 import { Facial } from '../src/facial';
-import { Callback, Logs } from '../src/callbacks';
-import { fromFacial } from '../src/data-source';
-import { ImageDataGenerator } from '../src/image-generator';
+import { Callback, Logs } from '../src/training/callbacks';
+import { fromFacial } from '../src/data/data-source';
+import { ImageDataGenerator } from '../src/data/image-generator';
 import { trainResnet50 } from '../src/train';
-import { evaluateModel } from '../src/verify';
+import { evaluateModel } from '../src/evaluation/verify';
 import { AUGMENTATIONS } from '../src/cli/train';
 
 /** Stops training after the batch during which the deadline passed; counts images. */

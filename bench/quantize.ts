@@ -11,11 +11,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend';
+import { selectBackend } from '../src/engine/select';
 import { Facial } from '../src/facial';
-import { loadTrainedModel } from '../src/trained-model';
-import { saveModel } from '../src/model-io';
-import { evaluateModel } from '../src/verify';
+import { loadTrainedModel } from '../src/io/trained-model';
+import { saveModel } from '../src/io/model-io';
+import { evaluateModel } from '../src/evaluation/verify';
 
 const flags = new Command()
   .requiredOption('--model <dir>', 'the float32 model')

@@ -3,12 +3,11 @@
  *
  *   npx ts-node bench/step.ts [--backend wasm|wasm-threaded [--threads 2]] [--model resnet50-anysize|resnet50]
  *                             [--size 48] [--batch 32] [--steps 3] [--warmup 1]
- *                             [--profile] [--predict-only] [--no-predict] [--optimizer adam|fused-adam] [--parallel]
+ *                             [--profile] [--predict-only] [--no-predict]
  *
  * A step is what training runs: optimizer.minimize of categorical cross-entropy + the model's
  * regularisation losses, in training mode (src/train.ts makeTrainStep when it exists).
  * --profile prints the time per kernel name of one step (tf.profile), to see where it goes.
- * --parallel times ParallelTrainer's step (main thread + one worker, half the batch each).
  * Prediction is timed with model.predict and with compileForInference (BN folded into convs).
  * --torch then runs ../shared/bench/torch_resnet50.py at the same size/batch and prints ratios.
  */
@@ -17,12 +16,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { registerThreadedWasmBackend, registerWasmTrainingKernels } from '../src/wasm';
-import { FusedAdamOptimizer } from '../src/wasm/fused-optimizers';
-import { ParallelTrainer } from '../src/wasm/parallel-trainer';
+import { registerThreadedWasmBackend, registerWasmTrainingKernels } from '../src/engine/wasm';
 import { resnet50AnySize } from '../src/resnet50-anysize';
 import { resnet50 } from '../src/resnet50';
-import { compileForInference } from '../src/wasm/inference';
+import { compileForInference } from '../src/models/inference';
 
 type StepFn = (xs: tf.Tensor4D, ys: tf.Tensor2D) => { loss: number; acc: number };
 
@@ -72,15 +69,8 @@ async function main(): Promise<void> {
   if (backend === 'wasm-threaded') result.threads = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
 
   if (!flag('predict-only')) {
-    const fused = arg('optimizer', 'adam') === 'fused-adam';
-    result.optimizer = arg('optimizer', 'adam');
-    let step: StepFn;
-    if (flag('parallel')) {
-      result.parallel = true;
-      step = (await ParallelTrainer.create(model, { optimizer: { name: 'adam', learningRate: 1e-3, fused } })).step;
-    } else {
-      step = trainStep(model, fused ? new FusedAdamOptimizer(1e-3, 0.9, 0.999, 1e-7) : tf.train.adam(1e-3));
-    }
+    result.optimizer = 'adam';
+    const step = trainStep(model, tf.train.adam(1e-3));
     for (let i = 0; i < warmup; i++) step(xs, ys);
     if (flag('profile')) {
       const info = await tf.profile(() => { step(xs, ys); });

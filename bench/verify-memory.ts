@@ -13,10 +13,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend';
+import { selectBackend } from '../src/engine/select';
 import { Facial } from '../src/facial';
 import { resnet50 } from '../src/resnet50';
-import { evaluateModel } from '../src/verify';
+import { evaluateModel } from '../src/evaluation/verify';
 
 interface ChildResult { n: number; seconds: number; imagesPerSecond: number; maxRssMB: number; backend: string; accuracy: number }
 

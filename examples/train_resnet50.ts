@@ -6,7 +6,7 @@
  *   npx ts-node examples/train_resnet50.ts [--model_weights W] [--save_prefix resnet50] [--epochs 30] [--data CSV] [--limit N]
  */
 import { Command } from 'commander';
-import { selectBackend } from '../src/backend';
+import { selectBackend } from '../src/engine/select';
 import { runTrain } from '../src/cli/train';
 
 const flags = new Command()

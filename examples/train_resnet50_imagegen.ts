@@ -9,7 +9,7 @@
  * --data may also be a FER2013 CSV: the same augmentation is then applied to Facial batches.
  */
 import { Command } from 'commander';
-import { selectBackend } from '../src/backend';
+import { selectBackend } from '../src/engine/select';
 import { runTrain } from '../src/cli/train';
 
 const flags = new Command()

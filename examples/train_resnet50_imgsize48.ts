@@ -8,7 +8,7 @@
  *   npx ts-node examples/train_resnet50_imgsize48.ts [--model_weights W] [--save_prefix P] [--epochs 200] [--data CSV] [--limit N]
  */
 import { Command } from 'commander';
-import { selectBackend } from '../src/backend';
+import { selectBackend } from '../src/engine/select';
 import { runTrain } from '../src/cli/train';
 
 const flags = new Command()

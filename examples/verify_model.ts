@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Facial, evaluateModel, formatSeedTable, selectBackend, FER_SIZE } from '../src';
-import { loadTrainedModel } from '../src/trained-model';
+import { loadTrainedModel } from '../src/io/trained-model';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

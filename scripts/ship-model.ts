@@ -16,11 +16,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Command } from 'commander';
-import { EMOTIONS } from '../src/emotions';
-import { PRETRAINED_MODEL_DIR } from '../src/pretrained';
-import { parseTrainingLog } from '../src/report';
-import { readTrainStateMeta } from '../src/train-state';
-import { writeFileAtomic } from '../src/image-io';
+import { EMOTIONS } from '../src/data/emotions';
+import { PRETRAINED_MODEL_DIR } from '../src/io/pretrained';
+import { parseTrainingLog } from '../src/evaluation/report';
+import { readTrainStateMeta } from '../src/training/train-state';
+import { writeFileAtomic } from '../src/data/image-io';
 
 interface SplitJson { accuracy: number; precision: number; recall: number; f1: number; confusion: number[][] }
 

@@ -12,14 +12,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { FER_SIZE, NUM_CLASSES } from './emotions';
+import { FER_SIZE, NUM_CLASSES } from './data/emotions';
 import {
   FER_PIXELS, FerCsvData, FerSplitRaw, SPLITS, SkippedRows, SplitName, describeSkipped, readFerCsv, readFerCsvSync,
-} from './fer-csv';
-import { prepareFaceNormalisedInto } from './resize';
-import { PARALLEL_FILL, fillFacesParallel } from './parallel-fill';
+} from './data/fer-csv';
+import { prepareFaceNormalisedInto } from './data/resize';
+import { PARALLEL_FILL, fillFacesParallel } from './data/parallel-fill';
 
-export type { SplitName } from './fer-csv';
+export type { SplitName } from './data/fer-csv';
 
 /** Options for `new Facial()` and `Facial.load()`. */
 export interface FacialOptions {
@@ -154,23 +154,22 @@ export class Facial {
     if (this.compact || this.disposed || this.rawSplits[split] === undefined) return null;
     const have = this.tensors[split];
     if (have) return have;
-    {
-      const n = this.count(split);
-      const s = this.size;
-      let xs: Float32Array;
-      if (n * s * s >= PARALLEL_FILL.minFloats && PARALLEL_FILL.threads > 1) {
-        // Shared memory so worker threads can write their ranges straight into the one array.
-        xs = new Float32Array(new SharedArrayBuffer(n * s * s * 4));
-        fillFacesParallel(this.rawOrThrow(split).pixels, n, FER_SIZE, s, this.stretch, xs);
-      } else {
-        xs = new Float32Array(n * s * s);
-        this.fillImages(split, null, xs);
-      }
-      // tf keeps the typed array itself on the cpu backend: no second copy of the images.
-      const built = { xs: tf.tensor4d(xs, [n, s, s, 1], 'float32'), ys: this.oneHot(split, null) };
-      this.tensors[split] = built;
-      return built;
+    const n = this.count(split);
+    const s = this.size;
+    let xs: Float32Array;
+    if (n * s * s >= PARALLEL_FILL.minFloats && PARALLEL_FILL.threads > 1) {
+      // Shared memory so worker threads can write their ranges straight into the one array.
+      xs = new Float32Array(new SharedArrayBuffer(n * s * s * 4));
+      fillFacesParallel(this.rawOrThrow(split).pixels, n, FER_SIZE, s, this.stretch, xs);
+    } else {
+      xs = new Float32Array(n * s * s);
+      this.fillImages(split, null, xs);
     }
+    // tf keeps the typed array itself on the cpu backend: no second copy of the images.
+    // Kept: the first read may happen inside someone's tf.tidy, which must not free them.
+    const built = { xs: tf.keep(tf.tensor4d(xs, [n, s, s, 1], 'float32')), ys: tf.keep(this.oneHot(split, null)) };
+    this.tensors[split] = built;
+    return built;
   }
 
   /** Writes images `indices` (all when null) of `split`, prepared and normalised, into `out`. */

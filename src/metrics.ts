@@ -17,7 +17,7 @@
  * batch (see ConfusionAccumulator) without holding every prediction.
  */
 import * as tf from '@tensorflow/tfjs';
-import { EMOTIONS, NUM_CLASSES } from './emotions';
+import { EMOTIONS, NUM_CLASSES } from './data/emotions';
 
 /** Precision, recall, F1 and support of one class. */
 export interface ClassScores {

@@ -5,12 +5,12 @@
  * changes, and an average pool over the whole final map, so any input from 32 up works.
  */
 import * as tf from '@tensorflow/tfjs';
-import { NUM_CLASSES } from './emotions';
-import { KerasLayerNames, SeedSequence } from './layer-factory';
+import { NUM_CLASSES } from './data/emotions';
+import { KerasLayerNames, SeedSequence } from './models/layer-factory';
 // tfjs-layers' BatchNormalization with a one-kernel training path on wasm (same class name and weights).
-import { batchNormalization } from './wasm/batchnorm-train';
+import { batchNormalization } from './models/batch-normalization';
 // Keras's L1L2 with a one-multiply gradient (same class name and config).
-import { l2 } from './regularizers';
+import { l2 } from './models/regularizers';
 
 /** Options of the any-size ResNet-50 factory. */
 export interface ResNet50AnySizeOptions {

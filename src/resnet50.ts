@@ -5,10 +5,10 @@
  * by that Keras load into it by name and by order (see keras-h5.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { NUM_CLASSES } from './emotions';
-import { KerasLayerNames, SeedSequence } from './layer-factory';
+import { NUM_CLASSES } from './data/emotions';
+import { KerasLayerNames, SeedSequence } from './models/layer-factory';
 // tfjs-layers' BatchNormalization with a one-kernel training path on wasm (same class name and weights).
-import { batchNormalization } from './wasm/batchnorm-train';
+import { batchNormalization } from './models/batch-normalization';
 
 /** Options of the Keras-style ResNet-50 factory. */
 export interface ResNet50Options {

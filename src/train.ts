@@ -9,19 +9,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { trainingLoss } from './loss';
-import { Callback, CustomCallbackArgs, Logs, ModelCheckpoint, toCallbacks, TrainingContext } from './callbacks';
-import { Batch, DataSource, FacialLike, fromDataset, fromFacial, isDataset, isDataSource } from './data-source';
-import { EpochProgress } from './progress';
+import { trainingLoss } from './training/loss';
+import { Callback, CustomCallbackArgs, Logs, ModelCheckpoint, toCallbacks, TrainingContext } from './training/callbacks';
+import { Batch, DataSource, FacialLike, fromDataset, fromFacial, isDataset, isDataSource } from './data/data-source';
+import { EpochProgress } from './training/progress';
 import { resnet50 } from './resnet50';
 import { resnet50AnySize } from './resnet50-anysize';
-import { loadModel } from './model-io';
-import { loadKerasWeights } from './keras-h5';
-import { saveCheckpoint } from './checkpoint-io';
-import { adoptTrainState, findTrainState, loadTrainState, readTrainStateMeta, saveTrainState, TrainPosition } from './train-state';
-import type { LearningRateSchedule } from './schedules';
-import { ensureBackend } from './backend';
-import type { QuantizeDtype } from './quantize';
+import { loadModel } from './io/model-io';
+import { loadKerasWeights } from './io/keras-h5';
+import { saveCheckpoint } from './io/checkpoint-io';
+import { adoptTrainState, findTrainState, loadTrainState, readTrainStateMeta, saveTrainState, TrainPosition } from './training/train-state';
+import type { LearningRateSchedule } from './training/schedules';
+import { ensureBackend } from './engine/select';
+import type { QuantizeDtype } from './io/quantize';
 
 /** Keras-style history returned by trainResnet50. */
 export interface TrainHistory {

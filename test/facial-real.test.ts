@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Facial } from '../src/facial';
+import { ROOT } from './helpers/paths';
 
-const REAL = path.resolve(__dirname, '../../shared/data/fer2013.csv.gz');
+const REAL = path.resolve(ROOT, '../shared/data/fer2013.csv.gz');
 
 // From ../shared/data/README.md: Angry, Disgust, Fear, Happy, Sad, Surprise, Neutral.
 const TABLE = {

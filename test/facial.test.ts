@@ -12,8 +12,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { Facial, SAMPLE_CSV_PATH } from '../src/facial';
-import { prepareFace } from '../src/resize';
-import { PARALLEL_FILL } from '../src/parallel-fill';
+import { prepareFace } from '../src/data/resize';
+import { PARALLEL_FILL } from '../src/data/parallel-fill';
 
 const csvPath = SAMPLE_CSV_PATH;
 
@@ -77,6 +77,7 @@ test('batch() equals the matching rows of the full tensors, in full and compact 
   assert.equal(compact.validationData, null);
   assert.equal(compact.count('validation'), 56);
   const idx = [55, 0, 7, 7, 31];
+  assert.ok(full.validationData && full.validationLabels); // built on first read: before counting
   const before = tf.memory().numTensors;
   for (const f of [full, compact]) {
     const { xs, ys } = f.batch('validation', idx);

@@ -12,15 +12,16 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { findTrainState, readTrainStateMeta, saveTrainState } from '../src/train-state';
-import { saveCheckpoint } from '../src/checkpoint-io';
-import { cleanRunLeftovers } from '../src/leftovers';
-import { loadTrainedModel } from '../src/trained-model';
-import { preprocessToFolders, facePath } from '../src/preprocess';
-import { readFerCsvSync } from '../src/fer-csv';
+import { findTrainState, readTrainStateMeta, saveTrainState } from '../src/training/train-state';
+import { saveCheckpoint } from '../src/io/checkpoint-io';
+import { cleanRunLeftovers } from '../src/io/leftovers';
+import { loadTrainedModel } from '../src/io/trained-model';
+import { preprocessToFolders, facePath } from '../src/data/preprocess';
+import { readFerCsvSync } from '../src/data/fer-csv';
 import { Facial, SAMPLE_CSV_PATH } from '../src/facial';
-import { parseTrainingLog } from '../src/report';
+import { parseTrainingLog } from '../src/evaluation/report';
 import { tinyModel } from './helpers/tiny';
+import { ROOT } from './helpers/paths';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rel-'));
 const position = { nextBatch: 0, step: 0, elapsedMs: 0, epochSums: { loss: 0, acc: 0, seen: 0 }, learningRate: 0.1, seed: 1, history: {}, callbacks: [] };
@@ -107,7 +108,7 @@ test('the sync reader accepts a UTF-8 byte-order mark as the streaming reader do
   assert.equal(f.count('train'), 3);
 });
 
-const cli = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
+const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
 const runCli = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, ...args],
   { encoding: 'utf8', env: { ...process.env, ...env } });
 
@@ -118,11 +119,11 @@ test('--seed must be a whole number', () => {
 });
 
 test('the library picks the fastest backend when the caller chose none, and keeps one the caller set', () => {
-  const code = (pre: string) => `${pre}require('./src/backend').ensureBackend().then(() => console.log('backend=' + require('@tensorflow/tfjs').getBackend()))`;
-  const auto = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', code('')], { encoding: 'utf8', cwd: path.join(__dirname, '..') });
+  const code = (pre: string) => `${pre}require('./src/engine/select').ensureBackend().then(() => console.log('backend=' + require('@tensorflow/tfjs').getBackend()))`;
+  const auto = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', code('')], { encoding: 'utf8', cwd: ROOT });
   assert.match(auto.stdout, /backend=wasm/, auto.stderr);
   assert.match(auto.stderr, /facial: using backend wasm/);
   const chosen = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e',
-    code("require('@tensorflow/tfjs').setBackend('cpu').then(() => ") + ')'], { encoding: 'utf8', cwd: path.join(__dirname, '..') });
+    code("require('@tensorflow/tfjs').setBackend('cpu').then(() => ") + ')'], { encoding: 'utf8', cwd: ROOT });
   assert.match(chosen.stdout, /backend=cpu/, chosen.stderr);
 });

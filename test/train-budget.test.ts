@@ -5,11 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { trainResnet50, TrainingDivergedError } from '../src/train';
-import { CSVLogger, ModelCheckpoint } from '../src/callbacks';
-import { fromTensors } from '../src/data-source';
-import { ImageDataGenerator } from '../src/image-generator';
-import { CosineDecay } from '../src/schedules';
-import { findTrainState, readTrainStateMeta } from '../src/train-state';
+import { CSVLogger, ModelCheckpoint } from '../src/training/callbacks';
+import { fromTensors } from '../src/data/data-source';
+import { ImageDataGenerator } from '../src/data/image-generator';
+import { CosineDecay } from '../src/training/schedules';
+import { findTrainState, readTrainStateMeta } from '../src/training/train-state';
 import { tinyData, tinyModel } from './helpers/tiny';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'budget-'));

@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { balancedClassWeights, makeTrainStep, trainResnet50 } from '../src/train';
-import { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau } from '../src/callbacks';
-import { fromTensors } from '../src/data-source';
+import { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau } from '../src/training/callbacks';
+import { fromTensors } from '../src/data/data-source';
 import { tinyData, tinyModel } from './helpers/tiny';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'train-'));

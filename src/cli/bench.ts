@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { resnet50 } from '../resnet50';
 import { resnet50AnySize } from '../resnet50-anysize';
 import { makeTrainStep } from '../train';
-import { NUM_CLASSES } from '../emotions';
-import { fastPredictor } from '../wasm/inference';
+import { NUM_CLASSES } from '../data/emotions';
+import { fastPredictor } from '../models/inference';
 
 /** One benchmark case: which model, at which input side and batch. */
 interface BenchCase {

@@ -7,10 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadTrainedModel, ModelKind } from '../trained-model';
-import { saveModel } from '../model-io';
-import { isQuantizeDtype, QuantizeDtype } from '../quantize';
-import { swapFolder } from '../checkpoint-io';
+import { loadTrainedModel, ModelKind } from '../io/trained-model';
+import { saveModel } from '../io/model-io';
+import { isQuantizeDtype, QuantizeDtype } from '../io/quantize';
+import { swapFolder } from '../io/checkpoint-io';
 import { positiveInt } from './verify';
 
 interface ExportFlags {

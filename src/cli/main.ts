@@ -5,7 +5,7 @@
  * subcommand shares (--backend / FACIAL_BACKEND) and turns errors into one clear line.
  */
 import { Command } from 'commander';
-import { BACKEND_NAMES, selectBackend } from '../backend';
+import { BACKEND_NAMES, selectBackend } from '../engine/select';
 import { register as registerPreprocess } from './preprocess';
 import { register as registerTrain } from './train';
 import { register as registerVerify } from './verify';

@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import * as cliProgress from 'cli-progress';
-import { EMOTIONS } from '../emotions';
-import { isImageFile } from '../image-io';
-import { predict, PredictResult } from '../predict';
-import { loadTrainedModel, ModelKind } from '../trained-model';
-import { pretrainedModelPath } from '../pretrained';
+import { EMOTIONS } from '../data/emotions';
+import { isImageFile } from '../data/image-io';
+import { predict, PredictResult } from '../evaluation/predict';
+import { loadTrainedModel, ModelKind } from '../io/trained-model';
+import { pretrainedModelPath } from '../io/pretrained';
 import { positiveInt } from './verify';
 
 interface PredictFlags {

@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { DEFAULT_CSV_PATH, SAMPLE_CSV_PATH } from '../facial';
-import { describeSkipped, SplitName, SPLITS } from '../fer-csv';
-import { preprocessToFolders } from '../preprocess';
+import { describeSkipped, SplitName, SPLITS } from '../data/fer-csv';
+import { preprocessToFolders } from '../data/preprocess';
 
 const posInt = (flag: string, min: number) => (v: string) => {
   const n = Number(v);

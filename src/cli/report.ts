@@ -4,9 +4,9 @@
  * confusion matrix, per-class bars and the misclassified test faces.
  */
 import { Command } from 'commander';
-import { ModelKind } from '../trained-model';
-import { readTrainingLog, writeReport } from '../report';
-import { formatSeedTable } from '../verify';
+import { ModelKind } from '../io/trained-model';
+import { readTrainingLog, writeReport } from '../evaluation/report';
+import { formatSeedTable } from '../evaluation/verify';
 import { addVerifyOptions, checkWritableFolder, reportDetails, runVerify, VerifyFlags } from './verify';
 
 interface ReportFlags extends Omit<VerifyFlags, 'model_weights' | 'model'> {

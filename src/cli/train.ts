@@ -8,16 +8,16 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { Facial } from '../facial';
-import { Callback, CSVLogger, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN } from '../callbacks';
-import { fromFacial, DataSource } from '../data-source';
-import { ImageDataGenerator, ImageDataGeneratorConfig } from '../image-generator';
+import { Callback, CSVLogger, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN } from '../training/callbacks';
+import { fromFacial, DataSource } from '../data/data-source';
+import { ImageDataGenerator, ImageDataGeneratorConfig } from '../data/image-generator';
 import { trainResnet50, TrainResult } from '../train';
-import { CosineDecay } from '../schedules';
-import { findTrainState } from '../train-state';
-import { cleanRunLeftovers } from '../leftovers';
-import { isQuantizeDtype, QuantizeDtype } from '../quantize';
-import { saveCheckpoint } from '../checkpoint-io';
-import { evaluateModel, formatSeedTable } from '../verify';
+import { CosineDecay } from '../training/schedules';
+import { findTrainState } from '../training/train-state';
+import { cleanRunLeftovers } from '../io/leftovers';
+import { isQuantizeDtype, QuantizeDtype } from '../io/quantize';
+import { saveCheckpoint } from '../io/checkpoint-io';
+import { evaluateModel, formatSeedTable } from '../evaluation/verify';
 
 /** The seed's two augmentation recipes. */
 export const AUGMENTATIONS: Record<string, ImageDataGeneratorConfig> = {

@@ -9,13 +9,13 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import * as cliProgress from 'cli-progress';
 import { Facial, SplitName } from '../facial';
-import { FER_SIZE } from '../emotions';
+import { FER_SIZE } from '../data/emotions';
 
 const USAGE_NAMES: Record<SplitName, string> = { train: 'Training', validation: 'PublicTest', test: 'PrivateTest' };
-import { isKerasWeightsFile, loadTrainedModel, ModelKind, TrainedModel } from '../trained-model';
-import { ALL_SPLITS, evaluateModel, EvaluationResults, formatSeedTable, resultsToJson, SPLIT_TITLES } from '../verify';
-import { readTrainingLog, writeReport } from '../report';
-import { pretrainedModelPath } from '../pretrained';
+import { isKerasWeightsFile, loadTrainedModel, ModelKind, TrainedModel } from '../io/trained-model';
+import { ALL_SPLITS, evaluateModel, EvaluationResults, formatSeedTable, resultsToJson, SPLIT_TITLES } from '../evaluation/verify';
+import { readTrainingLog, writeReport } from '../evaluation/report';
+import { pretrainedModelPath } from '../io/pretrained';
 
 /** Flags shared by `facial verify` and `facial report`. */
 export interface VerifyFlags {

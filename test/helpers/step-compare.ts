@@ -16,9 +16,9 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../../src/wasm';
-import { fusedBatchNormGradConfig, meanGradConfig } from '../../src/wasm/batchnorm-grad';
-import { trainingLoss } from '../../src/loss';
+import { registerWasmTrainingKernels } from '../../src/engine/wasm';
+import { fusedBatchNormGradConfig, meanGradConfig } from '../../src/engine/wasm/batchnorm-grad';
+import { trainingLoss } from '../../src/training/loss';
 
 const tfjsGradients = [tf.getGradient('FusedBatchNorm'), tf.getGradient('Mean')];
 
@@ -67,7 +67,7 @@ async function step(backend: string, build: () => tf.LayersModel, shape: number[
   const ys = tf.oneHot(tf.tensor1d(data.y, 'int32'), 7);
   const before = tf.memory().numTensors;
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  // What training minimises (src/loss.ts), regularisation included: model.losses is empty for a
+  // What training minimises (src/training/loss.ts), regularisation included: model.losses is empty for a
   // functional model, the L2 terms come from calculateLosses().
   let acc: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {

@@ -1,6 +1,6 @@
 /** Small models and data shared by the training tests (cpu backend, seconds per test). */
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '../../src/image-transform';
+import { mulberry32 } from '../../src/data/image-transform';
 
 /** conv(L2) + BN + dense softmax on 8x8x1: the smallest model with every ingredient of the real ones. */
 export function tinyModel(seed = 1, l2 = 1e-3): tf.LayersModel {

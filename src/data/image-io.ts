@@ -1,0 +1,100 @@
+/**
+ * Reading and writing PNG/JPEG images as plain pixel buffers, with no native
+ * dependency (pngjs and jpeg-js are pure JavaScript), so it works wherever Node does.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import * as jpeg from 'jpeg-js';
+import { atomicRename } from '../io/leftovers';
+
+/** A decoded image: `channels` interleaved 8-bit values per pixel, row-major. */
+export interface RawImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
+}
+
+/** File extensions the library reads as images. */
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
+
+/** True when the file name ends in an image extension we can decode. */
+export function isImageFile(file: string): boolean {
+  return IMAGE_EXTENSIONS.includes(path.extname(file).toLowerCase());
+}
+
+/**
+ * Decodes a PNG or JPEG (chosen by its magic bytes, not its name) into RGBA pixels.
+ * Throws an error naming `source` when the bytes are neither or are corrupt.
+ */
+export function decodeImage(bytes: Uint8Array, source = '<buffer>'): RawImage {
+  const isPng = bytes.length > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+  const isJpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8;
+  try {
+    if (isPng) {
+      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height, channels: 4 };
+    }
+    if (isJpeg) {
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+      return { data: img.data, width: img.width, height: img.height, channels: 4 };
+    }
+  } catch (err) {
+    const msg = (err as Error).message;
+    // pngjs reports a file that ends early with its stream's internals ("read requests waiting").
+    const why = /read requests|unexpected end|end of/i.test(msg) ? 'the file is truncated' : msg;
+    throw new Error(`${source}: not a readable ${isPng ? 'PNG' : 'JPEG'} image (${why})`);
+  }
+  throw new Error(`${source}: not a PNG or JPEG file`);
+}
+
+/** Reads and decodes an image file; errors name the file. */
+export function readImage(file: string): RawImage {
+  return decodeImage(fs.readFileSync(file), file);
+}
+
+/**
+ * Converts any decoded image to 8-bit grayscale with ITU-R 601-2 luma
+ * (L = R*299/1000 + G*587/1000 + B*114/1000), the formula PIL's convert('L') uses,
+ * so colour photos become the grey faces the models were trained on.
+ */
+export function toGrayscale(img: RawImage): Uint8Array {
+  const n = img.width * img.height;
+  if (img.channels === 1) return img.data.slice(0, n);
+  const out = new Uint8Array(n);
+  const c = img.channels;
+  for (let i = 0; i < n; i++) {
+    const r = img.data[i * c], g = img.data[i * c + 1], b = img.data[i * c + 2];
+    // PIL rounds with integer arithmetic: (r*19595 + g*38470 + b*7471 + 0x8000) >> 16.
+    out[i] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+  }
+  return out;
+}
+
+/**
+ * Encodes an 8-bit grayscale buffer of `width` x `height` as a PNG file's bytes. A fixed Paeth
+ * filter gives the same size as pngjs's adaptive choice on faces, about 2.5x faster.
+ */
+export function encodeGrayPng(gray: Uint8Array, width: number, height: number): Buffer {
+  if (gray.length !== width * height) throw new Error(`encodeGrayPng: ${gray.length} pixels for ${width}x${height}`);
+  return PNG.sync.write({ width, height, data: Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength) } as unknown as PNG,
+    { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8, filterType: 4 });
+}
+
+/**
+ * Writes `bytes` to `file` atomically: a temporary name in the same folder, then a
+ * rename, so a reader (or a resumed run) never sees a half-written file.
+ */
+export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
+  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    fs.writeFileSync(tmp, bytes);
+    atomicRename(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    // Node's own message names no path for ENOSPC / EDQUOT.
+    throw Object.assign(new Error(`cannot write ${file}: ${e.code === 'ENOSPC' ? 'no space left on device' : e.message}`), { code: e.code });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Emotion prediction for arbitrary photos. No face is detected: each image is converted to
+ * grayscale (PIL luma), optionally stretched (scipy bytescale, as FACIAL(resize=...) did for
+ * the 200x200 models), resized with PIL-exact bilinear to the model's input side, normalised
+ * as in training (x/255 - 0.5) and scored in batches. Files are decoded one batch at a time,
+ * so a folder of any size needs the memory of one batch; a file that cannot be read is
+ * reported by name and the others are still scored.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { EMOTIONS, Emotion, FER_SIZE } from '../data/emotions';
+import { RawImage, readImage, toGrayscale } from '../data/image-io';
+import { NORMALISE_TABLE, prepareFaceInto } from '../data/resize';
+import { fastPredictor } from '../models/inference';
+
+/** An image to score: a PNG/JPEG file path, or an already decoded image. */
+export type ImageInput = string | RawImage;
+
+/** A scored image. */
+export interface Prediction {
+  ok: true;
+  /** The file path, or `image[i]` for a decoded image. */
+  source: string;
+  /** Most probable class id and its name. */
+  label: number;
+  emotion: Emotion;
+  /** Softmax output, one probability per class in EMOTIONS order. */
+  probabilities: number[];
+}
+
+/** An image that could not be scored, and why (the message names the file). */
+export interface PredictFailure {
+  ok: false;
+  source: string;
+  error: string;
+}
+
+/** One result per input, in input order. */
+export type PredictResult = Prediction | PredictFailure;
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  /** Images per forward pass (default 32). */
+  batchSize?: number;
+  /**
+   * Bytescale each image (stretch its own min..max to 0..255) before resizing, as the seed's
+   * FACIAL(resize=200) did. Default: true when the model's input side is not 48, i.e. for the
+   * models trained on stretched, resized faces; false for 48x48 models, trained without it.
+   */
+  stretch?: boolean;
+  /** Called after every batch with the number of inputs handled so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The square input side of a [N, s, s, 1] model. */
+export function modelInputSide(model: tf.LayersModel): number {
+  const shape = model.inputs[0].shape;
+  const [, h, w, c] = shape;
+  if (shape.length !== 4 || typeof h !== 'number' || h !== w || c !== 1) {
+    throw new Error(`predict: expected a model with input [N, s, s, 1], got [${shape.map((d) => d ?? 'null')}]`);
+  }
+  return h;
+}
+
+/**
+ * Grayscale, (stretch), resize and normalise one decoded image into `out` (side * side
+ * floats), exactly the pipeline the training data went through.
+ */
+export function preprocessImage(img: RawImage, side: number, stretch: boolean, out: Float32Array = new Float32Array(side * side)): Float32Array {
+  const gray = toGrayscale(img);
+  const resized = new Uint8Array(side * side);
+  prepareFaceInto(gray, img.width, img.height, side, stretch, resized);
+  for (let i = 0; i < resized.length; i++) out[i] = NORMALISE_TABLE[resized[i]];
+  return out;
+}
+
+/**
+ * Scores `images` (file paths or decoded images) with `model`, batch by batch. Never throws
+ * for a bad image: its result is a PredictFailure naming it, and the others are scored.
+ */
+export async function predict(model: tf.LayersModel, images: ImageInput[], opts: PredictOptions = {}): Promise<PredictResult[]> {
+  const batchSize = opts.batchSize ?? 32;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
+  const side = modelInputSide(model);
+  const stretch = opts.stretch ?? side !== FER_SIZE;
+  const results: PredictResult[] = new Array(images.length);
+  const predictor = fastPredictor(model); // BN folded into the convolutions on wasm
+  try {
+    for (let from = 0; from < images.length; from += batchSize) {
+      const chunk = images.slice(from, from + batchSize);
+      const pixels = new Float32Array(chunk.length * side * side);
+      const scored: number[] = []; // indices into results of the images that decoded
+      chunk.forEach((input, i) => {
+        const source = typeof input === 'string' ? input : `image[${from + i}]`;
+        try {
+          const img = typeof input === 'string' ? readImage(input) : input;
+          preprocessImage(img, side, stretch, pixels.subarray(scored.length * side * side, (scored.length + 1) * side * side));
+          results[from + i] = { ok: false, source, error: '' }; // replaced once scored
+          scored.push(from + i);
+        } catch (err) {
+          const message = (err as Error).message;
+          results[from + i] = { ok: false, source, error: message.includes(source) ? message : `${source}: ${message}` };
+        }
+      });
+      if (scored.length > 0) {
+        const probs = tf.tidy(() => {
+          const xs = tf.tensor4d(pixels.subarray(0, scored.length * side * side), [scored.length, side, side, 1]);
+          return predictor.predict(xs) as tf.Tensor2D;
+        });
+        const values = await probs.data();
+        const k = probs.shape[1];
+        probs.dispose();
+        scored.forEach((index, row) => {
+          const probabilities = Array.from(values.subarray(row * k, (row + 1) * k));
+          let label = 0;
+          for (let c = 1; c < k; c++) if (probabilities[c] > probabilities[label]) label = c;
+          results[index] = { ok: true, source: results[index].source, label, emotion: EMOTIONS[label], probabilities };
+        });
+      }
+      opts.onProgress?.(Math.min(from + batchSize, images.length), images.length);
+    }
+  } finally {
+    predictor.dispose();
+  }
+  return results;
+}

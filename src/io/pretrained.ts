@@ -1,0 +1,29 @@
+/**
+ * The model shipped in the package: raghakot's any-size ResNet-50 trained by this library on
+ * FER2013 (48x48 grey faces), in `models/fer2013-resnet50-48/` with its model card (MODEL_CARD.md).
+ * `facial predict` and `facial verify` use it when no model is named.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadTrainedModel, TrainedModel } from './trained-model';
+import { ensureBackend } from '../engine/select';
+
+/** The shipped model's folder, resolved from the package root (works from src/ and dist/). */
+export const PRETRAINED_MODEL_DIR = path.resolve(__dirname, '..', '..', 'models', 'fer2013-resnet50-48');
+
+/** The shipped model's folder; an error naming it when the package was installed without it. */
+export function pretrainedModelPath(): string {
+  if (!fs.existsSync(path.join(PRETRAINED_MODEL_DIR, 'model.json'))) {
+    throw new Error(`the shipped model is missing: ${PRETRAINED_MODEL_DIR}/model.json not found (reinstall facial-resnet, or pass a model)`);
+  }
+  return PRETRAINED_MODEL_DIR;
+}
+
+/**
+ * Loads the shipped FER2013 model for inference: input [N, 48, 48, 1] of `x / 255 - 0.5`,
+ * output the seven emotion probabilities in EMOTIONS order. The caller disposes `model`.
+ */
+export async function loadPretrained(): Promise<TrainedModel> {
+  await ensureBackend();
+  return loadTrainedModel(pretrainedModelPath());
+}

@@ -1,0 +1,91 @@
+/**
+ * Loading a trained model for scoring, from either form the project knows: a TensorFlow.js
+ * model (a folder with model.json, or the .json itself), which carries its own architecture,
+ * or a Keras .h5 weights file, which does not, so the architecture is rebuilt first exactly as
+ * the seed's FACIALModel did (200: Keras ResNet50 + the seed head; 48: raghakot's ResNet-50).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadKerasWeights } from './keras-h5';
+import { loadModel } from './model-io';
+import { findCompleteFolder } from './leftovers';
+import { resnet50 } from '../resnet50';
+import { resnet50AnySize } from '../resnet50-anysize';
+
+/** Architectures a Keras .h5 file can be loaded into. */
+export type ModelKind = 'resnet50' | 'resnet50-anysize';
+
+/** Options of `loadTrainedModel`. */
+export interface TrainedModelOptions {
+  /** Input side the model was trained at. Required to rebuild from .h5 (default 200, as the seed's README command). */
+  imageSize?: number;
+  /** Architecture for a .h5 file; default resnet50 at 200 and resnet50-anysize otherwise, as the seed. */
+  model?: ModelKind;
+}
+
+/** A loaded model and the facts the data loading depends on. */
+export interface TrainedModel {
+  model: tf.LayersModel;
+  /** Input side of the model. */
+  imageSize: number;
+  /** 'tfjs' for a model.json, 'keras-h5' for weights loaded into a rebuilt architecture. */
+  format: 'tfjs' | 'keras-h5';
+}
+
+/** The first weight holding a NaN or an infinity, as 'layer (weight)', or null when all are finite. */
+export function firstNonFiniteWeight(model: tf.LayersModel): string | null {
+  for (const layer of model.layers) {
+    for (const w of layer.weights) {
+      const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(w.read()))).dataSync()[0]);
+      if (bad) return `layer ${layer.name} (weight ${w.originalName ?? w.name})`;
+    }
+  }
+  return null;
+}
+
+/** Throws, naming `source` and the layer, when the model cannot give meaningful scores. */
+function checkFinite(model: tf.LayersModel, source: string): void {
+  const bad = firstNonFiniteWeight(model);
+  if (bad) {
+    model.dispose();
+    throw new Error(`${source}: the model's weights are not finite (NaN or infinity) in ${bad}; it was saved from a diverged training`);
+  }
+}
+
+/** True for the extensions Keras writes HDF5 weights with. */
+export function isKerasWeightsFile(file: string): boolean {
+  return /\.(h5|hdf5|keras)$/i.test(file);
+}
+
+/**
+ * Loads a model for inference. Errors name the path and, for a size mismatch, the flag.
+ */
+export async function loadTrainedModel(modelPath: string, opts: TrainedModelOptions = {}): Promise<TrainedModel> {
+  if (!fs.existsSync(modelPath) && !findCompleteFolder(modelPath)) throw new Error(`${modelPath}: no such model file or folder`);
+  if (isKerasWeightsFile(modelPath)) {
+    const imageSize = opts.imageSize ?? 200;
+    const kind = opts.model ?? (imageSize === 200 ? 'resnet50' : 'resnet50-anysize');
+    const model = kind === 'resnet50'
+      ? resnet50({ inputShape: [imageSize, imageSize, 1], head: 'seed' })
+      : resnet50AnySize({ inputShape: [imageSize, imageSize, 1], classes: 7 });
+    try {
+      await loadKerasWeights(model, modelPath);
+    } catch (err) {
+      model.dispose();
+      throw new Error(`${modelPath}: cannot load as ${kind} at ${imageSize}x${imageSize} (${(err as Error).message})`);
+    }
+    checkFinite(model, modelPath);
+    return { model, imageSize, format: 'keras-h5' };
+  }
+  const model = await loadModel(modelPath);
+  checkFinite(model, modelPath);
+  const shape = model.inputs[0].shape;
+  const side = shape[1];
+  if (typeof side !== 'number') throw new Error(`${path.resolve(modelPath)}: model input [${shape}] has no fixed size`);
+  if (opts.imageSize !== undefined && opts.imageSize !== side) {
+    model.dispose();
+    throw new Error(`--image_size ${opts.imageSize} does not match the model in ${modelPath}, whose input is ${side}x${side}`);
+  }
+  return { model, imageSize: side, format: 'tfjs' };
+}

@@ -1,0 +1,153 @@
+/**
+ * One training on FER2013 as `facial train` runs it, as a library call: the data loaded the
+ * way the model kind wants it (models/registry.ts), the seed's augmentation, the run's
+ * callbacks (best checkpoint, CSV log, TerminateOnNaN, the LR schedule), trainResnet50, and
+ * the seed's table at the end. Data is a FER2013 CSV (validation = PublicTest) or a folder as
+ * `facial preprocess` writes (train_dir/ + validation_dir/ of class folders).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Facial } from '../facial';
+import { trainResnet50, TrainResult } from '../train';
+import { fromFacial, DataSource } from '../data/data-source';
+import { ImageDataGenerator } from '../data/image-generator';
+import { inputPreparation, modelSpec, ModelKind } from '../models/registry';
+import { cleanRunLeftovers } from '../io/leftovers';
+import { saveCheckpoint } from '../io/checkpoint-io';
+import type { QuantizeDtype } from '../io/quantize';
+import { evaluateModel, EvaluationResults } from '../evaluation/verify';
+import { Callback, CSVLogger, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN } from './callbacks';
+import { CosineDecay } from './schedules';
+import { findTrainState } from './train-state';
+import { AUGMENTATIONS, AugmentationName, isAugmentationName, SEED_PLATEAU } from './recipes';
+
+/** Options of trainOnFer2013 (the CLI maps `facial train`'s flags onto them). */
+export interface Fer2013TrainOptions {
+  model: ModelKind;
+  /** Image side (default: the model kind's). */
+  size?: number;
+  /** FER2013 CSV or a folder of class folders (default fer2013/fer2013.csv, else the embedded sample). */
+  data?: string;
+  /** Default 30, or unbounded under a time budget. */
+  epochs?: number;
+  /** At most this many rows per split (CSV data). */
+  limit?: number;
+  batchSize: number;
+  optimizer: 'sgd' | 'adam' | 'momentum';
+  learningRate?: number;
+  /** Default: the model kind's (resnet50, resnet50_48). */
+  savePrefix?: string;
+  modelWeights?: string;
+  classWeight?: 'balanced';
+  seed?: number;
+  resume?: boolean;
+  /** A recipe, true for the model kind's own, null/false for none. */
+  augment?: AugmentationName | boolean | null;
+  /** 'plateau': the seed's ReduceLROnPlateau; 'cosine': CosineDecay over the planned steps. */
+  schedule?: 'cosine' | 'plateau';
+  /** Linear warm-up steps of the cosine schedule. */
+  warmupSteps?: number;
+  /** Score the three splits at the end (default true for CSV data). */
+  evaluate?: boolean;
+  verbose?: number;
+  /** Minutes (over all resumes). */
+  timeBudget?: number;
+  checkpointEvery?: { minutes?: number; batches?: number };
+  /** What P_best/ keeps the best of (default val_loss). */
+  monitor?: string;
+  /** Weights of P_model.json and P_best/ as float16 or uint8. */
+  quantize?: QuantizeDtype;
+  /** Where messages go (default stdout). */
+  log?: (message: string) => void;
+}
+
+/** What trainOnFer2013 resolves to. The caller disposes `result.model`. */
+export interface Fer2013TrainRun {
+  result: TrainResult;
+  /** The seed's table's figures (null for folder data or evaluate: false). */
+  evaluation: EvaluationResults | null;
+  prefix: string;
+}
+
+/** Fails, naming the flag, when a folder on the way to `prefix` is a file. */
+function checkPrefixFolder(prefix: string): void {
+  for (let dir = path.dirname(path.resolve(prefix)); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(dir)) {
+      if (!fs.statSync(dir).isDirectory()) throw new Error(`--save_prefix ${prefix}: ${dir} is a file, not a folder`);
+      return;
+    }
+  }
+}
+
+/** Train and validation sources for CSV or folder data. */
+async function loadData(o: Fer2013TrainOptions, size: number, seed: number, augment: AugmentationName | null):
+  Promise<{ train: DataSource; validation: DataSource | null; facial: Facial | null }> {
+  const data = o.data;
+  if (data && fs.existsSync(data) && fs.statSync(data).isDirectory()) {
+    const sub = (name: string) => (fs.existsSync(path.join(data, name)) ? path.join(data, name) : null);
+    const normalise = (x: Float32Array) => x.map((v) => v / 255 - 0.5);
+    const opts = { targetSize: [size, size] as [number, number], batchSize: o.batchSize, seed };
+    const train = new ImageDataGenerator({ ...(augment ? AUGMENTATIONS[augment] : {}), preprocessingFunction: normalise })
+      .flowFromDirectory(sub('train_dir') ?? data, opts);
+    const valDir = sub('validation_dir');
+    const validation = valDir ? new ImageDataGenerator({ preprocessingFunction: normalise }).flowFromDirectory(valDir, { ...opts, shuffle: false }) : null;
+    return { train, validation, facial: null };
+  }
+  const prep = inputPreparation(size);
+  const facial = await Facial.load({ csvPath: data, resize: prep.resize, limit: o.limit, compact: prep.compact });
+  const base = fromFacial(facial, 'train', { batchSize: o.batchSize, seed });
+  // Facial data is already x/255 - 0.5; augmenting it afterwards only moves pixels, so no preprocessing here.
+  const train = augment ? new ImageDataGenerator(AUGMENTATIONS[augment]).flowFromSource(base, { seed }) : base;
+  const validation = facial.count('validation') > 0 ? fromFacial(facial, 'validation', { batchSize: o.batchSize, shuffle: false }) : null;
+  return { train, validation, facial };
+}
+
+/** Trains as `facial train` does and scores the three splits (CSV data). */
+export async function trainOnFer2013(o: Fer2013TrainOptions): Promise<Fer2013TrainRun> {
+  const spec = modelSpec(o.model, '--model');
+  const log = o.log ?? ((m: string) => process.stdout.write(m + '\n'));
+  const size = o.size ?? spec.defaultSize;
+  const prefix = o.savePrefix ?? spec.defaultPrefix;
+  const augment = o.augment === true ? spec.augmentation : o.augment || null;
+  if (augment && !isAugmentationName(augment)) throw new Error(`--augment: unknown recipe '${augment}' (use ${Object.keys(AUGMENTATIONS).join(', ')})`);
+  const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const lr = o.learningRate ?? (o.optimizer === 'adam' ? 1e-3 : 0.01);
+  const schedule = o.schedule === 'cosine'
+    ? new CosineDecay(o.warmupSteps ? { initialLearningRate: 0, warmupTarget: lr, warmupSteps: o.warmupSteps } : { initialLearningRate: lr })
+    : undefined;
+  checkPrefixFolder(prefix);
+  // A killed run leaves staging copies (hundreds of MB) and, between two renames, P_best
+  // moved aside: put the complete P_best back and remove the rest before writing anew.
+  cleanRunLeftovers(prefix);
+  const resuming = !!o.resume && findTrainState(`${prefix}_state`) !== null;
+  if (o.resume && !resuming && fs.existsSync(`${prefix}_log.csv`)) {
+    log(`No resume state in ${prefix}_state: starting from epoch 1; ${prefix}_log.csv is restarted`);
+  }
+
+  const { train, validation, facial } = await loadData(o, size, seed, augment);
+  try {
+    const callbacks: Callback[] = [
+      new ModelCheckpoint({
+        filepath: `${prefix}_best`, monitor: validation ? (o.monitor ?? 'val_loss') : 'loss', saveBestOnly: true,
+        saver: (model, p) => saveCheckpoint(model, p, { quantize: o.quantize }),
+      }),
+      new CSVLogger(`${prefix}_log.csv`, { append: resuming }),
+      new TerminateOnNaN(),
+    ];
+    if (o.schedule === 'plateau') callbacks.push(new ReduceLROnPlateau(SEED_PLATEAU));
+
+    const result = await trainResnet50(train, {
+      model: o.model, imageSize: size, optimizer: o.optimizer, learningRate: o.learningRate, batchSize: o.batchSize,
+      epochs: o.epochs ?? (o.timeBudget ? undefined : 30), modelWeights: o.modelWeights, savePrefix: prefix,
+      classWeight: o.classWeight, seed, callbacks, verbose: o.verbose ?? 1, validationData: validation, resume: o.resume,
+      timeBudget: o.timeBudget, learningRateSchedule: schedule, checkpointEvery: o.checkpointEvery,
+      learningRateOverride: o.learningRate !== undefined && !schedule, quantize: o.quantize,
+    });
+    const evaluation = facial && o.evaluate !== false
+      ? await evaluateModel(result.model, facial, ['train', 'validation', 'test'], { batchSize: o.batchSize })
+      : null;
+    return { result, evaluation, prefix };
+  } finally {
+    facial?.dispose();
+  }
+}

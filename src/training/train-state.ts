@@ -1,0 +1,204 @@
+/**
+ * The resume checkpoint (Keras's BackupAndRestore): model weights (BatchNorm moving statistics
+ * included), optimizer slots and iteration count, where in the run it was (epoch, batch, global
+ * step, the epoch's running sums, elapsed time), the learning rate, the shuffling seed, the
+ * history so far and every callback's state.
+ *
+ * Crash safety: a state is written whole into a fresh sibling folder `<dir>.tmp-<seq>-<rand>`,
+ * its state.json last (so a folder with a parseable state.json is complete), then swapped in
+ * with two renames; every older sibling is removed only after the new state is in place. A kill
+ * at any instant therefore leaves at least one complete state among `<dir>`, `<dir>.old-*` and
+ * `<dir>.tmp-*`, and `findTrainState` takes the one with the highest sequence number. No name
+ * depends on the process id, so containers that reuse pids cannot collide with a leftover.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { firstNonFiniteWeight } from '../io/trained-model';
+import { atomicRename } from '../io/leftovers';
+
+/** Where in the run a state was taken. */
+export interface TrainPosition {
+  /** The epoch to run next, or to continue (0-based). */
+  nextEpoch: number;
+  /** The batch of `nextEpoch` to run next (0 at an epoch boundary). */
+  nextBatch: number;
+  /** Optimizer steps taken so far (drives per-step schedules). */
+  step: number;
+  /** Wall time spent by the run so far, over all its resumes (drives time budgets). */
+  elapsedMs: number;
+  /** The running sums of the unfinished epoch (zeros at a boundary) and the rate its first batch used. */
+  epochSums: { loss: number; acc: number; seen: number; lr?: number | null };
+}
+
+/** The JSON half of the state (weights travel in weights.bin). */
+export interface TrainStateMeta extends TrainPosition {
+  version: 2;
+  /** Increases by one with every save of this run; the newest complete state wins. */
+  seq: number;
+  learningRate: number;
+  seed: number;
+  /** The optimizer's class name, so a resume with another optimizer is refused. */
+  optimizer: string;
+  history: Record<string, number[]>;
+  callbacks: unknown[];
+  modelWeightCount: number;
+  optimizerWeightNames: string[];
+  /** Optimizer scalars getWeights leaves out (Adam's running beta powers), so a resume is bit-exact. */
+  optimizerScalars?: Record<string, number>;
+  specs: tf.io.WeightsManifestEntry[];
+}
+
+// tfjs's Adam rebuilds accBeta1/2 in setWeights as pow(beta, t + 1), which differs in the last
+// bit from the product it accumulates step by step; carrying the products keeps resumes exact.
+const OPTIMIZER_SCALARS = ['accBeta1', 'accBeta2'];
+
+function optimizerScalars(optimizer: tf.Optimizer): Record<string, number> {
+  const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
+  return Object.fromEntries(OPTIMIZER_SCALARS.filter((k) => o[k] instanceof tf.Variable).map((k) => [k, o[k]!.dataSync()[0]]));
+}
+
+/** What the loop passes to saveTrainState. */
+export type TrainStateInput = Omit<TrainStateMeta, 'version' | 'modelWeightCount' | 'optimizerWeightNames' | 'optimizerScalars' | 'specs' | 'optimizer'>;
+
+/** Thrown when a state would be written from weights that are NaN or infinite. */
+export class NonFiniteWeightsError extends Error {}
+
+
+const siblingPattern = (dir: string) => new RegExp(`^${path.basename(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-`);
+
+/** `<dir>` and its `.tmp-*` / `.old-*` siblings, as paths. */
+function candidates(dir: string): string[] {
+  const parent = path.dirname(path.resolve(dir));
+  if (!fs.existsSync(parent)) return [];
+  const re = siblingPattern(dir);
+  const out = fs.existsSync(dir) ? [dir] : [];
+  for (const f of fs.readdirSync(parent)) if (re.test(f)) out.push(path.join(parent, f));
+  return out;
+}
+
+/** The state.json of a complete state folder, or null for a partial one. */
+function readComplete(folder: string): TrainStateMeta | null {
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(folder, 'state.json'), 'utf8')) as TrainStateMeta;
+    const bytes = meta.specs.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1) * (e.dtype === 'int32' || e.dtype === 'float32' ? 4 : 1), 0);
+    return fs.statSync(path.join(folder, 'weights.bin')).size === bytes ? meta : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Saves the state of `model` + `optimizer` as `dir`, recoverably from a kill at any point. */
+export async function saveTrainState(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, meta: TrainStateInput): Promise<void> {
+  const bad = firstNonFiniteWeight(model);
+  if (bad) throw new NonFiniteWeightsError(`refusing to write the resume state ${dir}: weight ${bad} is not finite`);
+  const optWeights = await optimizer.getWeights();
+  const named: Array<{ name: string; tensor: tf.Tensor }> = [
+    ...model.weights.map((w, i) => ({ name: `model/${i}`, tensor: w.read() as tf.Tensor })),
+    ...optWeights.map((w, i) => ({ name: `optimizer/${i}`, tensor: w.tensor })),
+  ];
+  const { data, specs } = await tf.io.encodeWeights(named);
+  optWeights[0]?.tensor.dispose(); // getWeights makes a fresh iteration scalar; the rest are live slots
+  const full: TrainStateMeta = {
+    version: 2, ...meta, optimizer: optimizer.getClassName(), modelWeightCount: model.weights.length,
+    optimizerWeightNames: optWeights.map((w) => w.name), optimizerScalars: optimizerScalars(optimizer), specs,
+  };
+  const parent = path.dirname(path.resolve(dir));
+  fs.mkdirSync(parent, { recursive: true });
+  const tag = `${meta.seq}-${Math.random().toString(36).slice(2, 8)}`;
+  const staged = `${dir}.tmp-${tag}`;
+  const stale = candidates(dir).filter((c) => c !== dir);
+  try {
+    fs.mkdirSync(staged);
+    fs.writeFileSync(path.join(staged, 'weights.bin'), new Uint8Array(data));
+    fs.writeFileSync(path.join(staged, 'state.json.part'), JSON.stringify(full));
+    atomicRename(path.join(staged, 'state.json.part'), path.join(staged, 'state.json'));
+  } catch (err) {
+    fs.rmSync(staged, { recursive: true, force: true });
+    throw new Error(`could not write the resume state ${staged}: ${(err as Error).message}`);
+  }
+  const old = `${dir}.old-${tag}`;
+  if (fs.existsSync(dir)) atomicRename(dir, old);
+  atomicRename(staged, dir);
+  for (const s of [old, ...stale]) fs.rmSync(s, { recursive: true, force: true });
+}
+
+/** The newest complete state among `dir` and its leftovers of an interrupted save, or null. */
+export function findTrainState(dir: string): string | null {
+  let best: { folder: string; seq: number } | null = null;
+  for (const c of candidates(dir)) {
+    const meta = readComplete(c);
+    const seq = meta ? (meta.seq ?? -1) : null;
+    if (seq !== null && (!best || seq > best.seq)) best = { folder: c, seq };
+  }
+  return best?.folder ?? null;
+}
+
+/**
+ * Makes `found` (findTrainState's answer) the state at `dir` and removes every other
+ * `.tmp-*` / `.old-*` sibling (leftovers of killed runs). Returns `dir`. Each step keeps a
+ * complete newest state findable, so a kill here too is recovered by the next run.
+ */
+export function adoptTrainState(dir: string, found: string | null): string {
+  if (found && found !== dir) {
+    if (fs.existsSync(dir)) atomicRename(dir, `${dir}.old-adopt-${Math.random().toString(36).slice(2, 8)}`);
+    atomicRename(found, dir);
+  }
+  for (const c of candidates(dir)) if (c !== dir) fs.rmSync(c, { recursive: true, force: true });
+  return dir;
+}
+
+/** Reads the JSON half of a state folder; errors name the file. */
+export function readTrainStateMeta(dir: string): TrainStateMeta {
+  const file = path.join(dir, 'state.json');
+  let meta: TrainStateMeta;
+  try {
+    meta = JSON.parse(fs.readFileSync(file, 'utf8')) as TrainStateMeta;
+  } catch (err) {
+    throw new Error(`${file}: not a readable resume state (${(err as Error).message})`);
+  }
+  if ((meta.version as number) === 1) {
+    // Version 1 states were taken at epoch boundaries only.
+    const old = meta as Partial<TrainStateMeta>;
+    return { ...meta, version: 2, seq: 0, nextBatch: 0, step: old.step ?? 0, elapsedMs: 0, epochSums: { loss: 0, acc: 0, seen: 0 }, optimizer: old.optimizer ?? '' };
+  }
+  if (meta.version !== 2) throw new Error(`${file}: unknown state version ${meta.version}`);
+  return meta;
+}
+
+/** Loads the state into `model` and `optimizer`; returns the JSON half. Errors name the folder. */
+export async function loadTrainState(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<TrainStateMeta> {
+  const meta = readTrainStateMeta(dir);
+  if (meta.optimizer && meta.optimizer !== optimizer.getClassName()) {
+    throw new Error(`${dir}: the state was trained with ${meta.optimizer}, not ${optimizer.getClassName()}; resume with the same --optimizer`);
+  }
+  if (meta.modelWeightCount !== model.weights.length) {
+    throw new Error(`${dir}: the saved state has ${meta.modelWeightCount} weights but the model has ${model.weights.length} (a different model?)`);
+  }
+  const bin = fs.readFileSync(path.join(dir, 'weights.bin'));
+  let map: tf.NamedTensorMap;
+  try {
+    map = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), meta.specs);
+  } catch (err) {
+    throw new Error(`${path.join(dir, 'weights.bin')}: truncated or corrupt (${(err as Error).message})`);
+  }
+  try {
+    const modelTensors = model.weights.map((w, i) => {
+      const t = map[`model/${i}`];
+      if (!t || !tf.util.arraysEqual(t.shape, w.shape as number[])) {
+        throw new Error(`${dir}: weight ${w.name} has shape [${t?.shape}] in the state, [${w.shape}] in the model`);
+      }
+      return t;
+    });
+    model.setWeights(modelTensors);
+    const optTensors = meta.optimizerWeightNames.map((name, i) => ({ name, tensor: map[`optimizer/${i}`] }));
+    if (optTensors.length > 0) await optimizer.setWeights(optTensors);
+    const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
+    for (const [k, v] of Object.entries(meta.optimizerScalars ?? {})) {
+      if (o[k] instanceof tf.Variable) tf.tidy(() => o[k]!.assign(tf.scalar(v)));
+    }
+  } finally {
+    tf.dispose(Object.values(map));
+  }
+  return meta;
+}

@@ -1,0 +1,45 @@
+/** Clear errors for the inputs the audit found answered with a system message or not at all. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { decodeImage, encodeGrayPng } from '../../src/data/image-io';
+import { readFerCsvSync } from '../../src/data/fer-csv';
+import { ROOT } from '../helpers/paths';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'msg-'));
+const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
+const tsNode = require.resolve('ts-node/register/transpile-only');
+const run = (...args: string[]) => spawnSync(process.execPath, ['-r', tsNode, cli, ...args], {
+  encoding: 'utf8', cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+});
+
+test('random bytes named .csv: "not a FER2013 CSV", naming the file', () => {
+  const file = path.join(dir, 'random.csv');
+  fs.writeFileSync(file, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, ...Array.from({ length: 4000 }, (_, i) => (i * 7919 + 13) % 256)]));
+  assert.throws(() => readFerCsvSync(file, {}), (e: Error) => e.message.startsWith(`${file}:1: not a FER2013 CSV`));
+});
+
+test('a truncated PNG says it is truncated, naming the file', () => {
+  const png = encodeGrayPng(new Uint8Array(48 * 48).fill(100), 48, 48);
+  assert.throws(() => decodeImage(png.subarray(0, 60), 'face.png'), /^Error: face\.png: not a readable PNG image \(the file is truncated\)/);
+});
+
+test('bad flags of preprocess and predict are refused before any work', () => {
+  let r = run('preprocess', '--backend', 'nope', '--out', path.join(dir, 'o'));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--backend: unknown backend 'nope'/);
+  r = run('preprocess', '--limit', '0', '--out', path.join(dir, 'o'));
+  assert.match(r.stderr, /--limit must be .*got '0'/);
+  fs.writeFileSync(path.join(dir, 'small.csv'), 'x');
+  r = run('preprocess', '--out', 'small.csv');
+  assert.match(r.stderr, /--out: small\.csv is a file, not a folder/);
+  r = run('predict', 'x.png', '--model_kind', 'nope');
+  assert.match(r.stderr, /--model_kind must be resnet50 or resnet50-anysize, got 'nope'/);
+  r = run('report', '--out', 'small.csv/report');
+  assert.match(r.stderr, /--out: cannot write into small\.csv\/report/);
+  r = run('train', '--save_prefix', 'small.csv/p', '--epochs', '1');
+  assert.match(r.stderr, /--save_prefix small\.csv\/p: .*small\.csv is a file, not a folder/);
+});

@@ -1,0 +1,46 @@
+/**
+ * The model shipped in models/fer2013-resnet50-48/: it loads with loadPretrained(), scores the
+ * embedded sample's PrivateTest rows exactly as its model card records (so a broken, truncated
+ * or swapped file fails here), and `facial predict` / `facial verify` use it when no model is named.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { loadPretrained, PRETRAINED_MODEL_DIR } from '../../src/io/pretrained';
+import { Facial, SAMPLE_CSV_PATH } from '../../src/facial';
+import { evaluateModel } from '../../src/evaluation/verify';
+import { EMOTIONS } from '../../src/data/emotions';
+import { ROOT } from '../helpers/paths';
+
+const card = fs.readFileSync(path.join(PRETRAINED_MODEL_DIR, 'MODEL_CARD.md'), 'utf8');
+
+test('the shipped model scores the sample\'s PrivateTest rows as its model card says', async () => {
+  await tf.setBackend('cpu');
+  const m = /PrivateTest rows of data\/fer2013-sample\.csv\.gz the model scores\s+(\d+) of (\d+)/.exec(card);
+  assert.ok(m, 'the card records the sample score');
+  const { model, imageSize, format } = await loadPretrained();
+  assert.deepEqual([imageSize, format], [48, 'tfjs']);
+  const facial = await Facial.load({ csvPath: SAMPLE_CSV_PATH, splits: ['test'], compact: true });
+  const r = (await evaluateModel(model, facial, ['test'])).test!;
+  assert.equal(r.support, Number(m[2]));
+  assert.equal(Math.round(r.accuracy * r.support), Number(m[1]));
+  model.dispose();
+});
+
+const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
+const run = (...args: string[]) => spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, ...args], { encoding: 'utf8' });
+
+test('facial predict with no --model uses the shipped model and prints the emotion and the seven probabilities', () => {
+  const face = path.join(ROOT, 'examples', 'browser', 'face.png');
+  const r = run('predict', face, '--json', '--backend', 'cpu');
+  assert.equal(r.status, 0, r.stderr);
+  const { predictions } = JSON.parse(r.stdout) as { predictions: Array<{ emotion: string; probabilities: Record<string, number> }> };
+  assert.equal(predictions.length, 1);
+  const p = predictions[0].probabilities;
+  assert.deepEqual(Object.keys(p), [...EMOTIONS]);
+  assert.ok(Math.abs(Object.values(p).reduce((a, b) => a + b, 0) - 1) < 1e-4);
+  assert.equal(predictions[0].emotion, Object.entries(p).sort((a, b) => b[1] - a[1])[0][0]);
+});
