@@ -14,18 +14,35 @@ const peer = path.resolve(root, process.env.TORCH_BENCH ?? '../shared/bench/torc
 const python = process.env.TORCH_PYTHON ?? '/usr/bin/python3';
 if (!fs.existsSync(peer)) throw new Error(`${peer}: the PyTorch yardstick is missing (set TORCH_BENCH)`);
 
-const ours = execFileSync(process.execPath, [path.join(root, 'dist/cli/main.js'), 'bench', '--json', ...args],
-  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-  .trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>);
+const ours = execFileSync(process.execPath, [path.join(root, 'dist/cli/main.js'), 'bench', '--json', ...args], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as Record<string, number | string>);
 
 for (const row of ours) {
-  const torch = JSON.parse(execFileSync(python, [peer, '--size', String(row.size), '--batch', String(row.batch)],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim()) as Record<string, number>;
+  const torch = JSON.parse(
+    execFileSync(python, [peer, '--size', String(row.size), '--batch', String(row.batch)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim(),
+  ) as Record<string, number>;
   const ratio = (k: string) => +((row[k] as number) / torch[k]).toFixed(3);
-  console.log(JSON.stringify({
-    model: row.model, size: row.size, batch: row.batch, backend: row.backend,
-    train_img_s: row.train_img_s, torch_train_img_s: torch.train_img_s, train_ratio: ratio('train_img_s'),
-    predict_img_s: row.predict_img_s, torch_predict_img_s: torch.predict_img_s, predict_ratio: ratio('predict_img_s'),
-    torch_threads: torch.threads,
-  }));
+  console.log(
+    JSON.stringify({
+      model: row.model,
+      size: row.size,
+      batch: row.batch,
+      backend: row.backend,
+      train_img_s: row.train_img_s,
+      torch_train_img_s: torch.train_img_s,
+      train_ratio: ratio('train_img_s'),
+      predict_img_s: row.predict_img_s,
+      torch_predict_img_s: torch.predict_img_s,
+      predict_ratio: ratio('predict_img_s'),
+      torch_threads: torch.threads,
+    }),
+  );
 }

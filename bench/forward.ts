@@ -23,7 +23,12 @@ interface Case {
 
 const CASES: Case[] = [
   { label: 'resnet50AnySize 48x48', side: 48, batch: 32, build: () => resnet50AnySize({ inputShape: [48, 48, 1], seed: 1 }) },
-  { label: "resnet50 (head 'seed') 200x200", side: 200, batch: 8, build: () => resnet50({ inputShape: [200, 200, 1], head: 'seed', seed: 1 }) },
+  {
+    label: "resnet50 (head 'seed') 200x200",
+    side: 200,
+    batch: 8,
+    build: () => resnet50({ inputShape: [200, 200, 1], head: 'seed', seed: 1 }),
+  },
 ];
 
 function countOf(ws: tf.LayerVariable[]): number {
@@ -45,7 +50,8 @@ async function main(): Promise<void> {
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a positive integer, got '${values.runs}'`);
-  if (values.only !== undefined && !['48', '200'].includes(values.only)) throw new Error(`--only: expected 48 or 200, got '${values.only}'`);
+  if (values.only !== undefined && !['48', '200'].includes(values.only))
+    throw new Error(`--only: expected 48 or 200, got '${values.only}'`);
   const info = await selectBackend(values.backend, { quiet: true });
   console.log(`backend ${info.name} (${info.provider}); ${runs} timed run(s) after 1 warm-up; node ${process.version}`);
 
@@ -60,10 +66,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) times.push(await forward(model, x));
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)];
-    console.log(`${c.label}: params ${model.countParams().toLocaleString('en-US')} `
-      + `(trainable ${trainable.toLocaleString('en-US')}, non-trainable ${nonTrainable.toLocaleString('en-US')})`);
-    console.log(`  batch ${c.batch}: median ${(median / 1000).toFixed(3)} s/batch, best ${(times[0] / 1000).toFixed(3)} s; `
-      + `${(c.batch / (median / 1000)).toFixed(1)} images/s (median)`);
+    console.log(
+      `${c.label}: params ${model.countParams().toLocaleString('en-US')} ` +
+        `(trainable ${trainable.toLocaleString('en-US')}, non-trainable ${nonTrainable.toLocaleString('en-US')})`,
+    );
+    console.log(
+      `  batch ${c.batch}: median ${(median / 1000).toFixed(3)} s/batch, best ${(times[0] / 1000).toFixed(3)} s; ` +
+        `${(c.batch / (median / 1000)).toFixed(1)} images/s (median)`,
+    );
     x.dispose();
     model.dispose();
   }

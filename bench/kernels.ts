@@ -67,13 +67,19 @@ function gemmTable(reps: number, nativeConv: tf.KernelConfig): void {
     const conv = (wi: tf.Tensor) => {
       const x = a.reshape([1, 1, m, k]);
       const f = wi.reshape([1, 1, k, n]);
-      const info = nativeConv.kernelFunc({ inputs: { x, filter: f }, attrs: { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1 }, backend }) as tf.TensorInfo;
+      const info = nativeConv.kernelFunc({
+        inputs: { x, filter: f },
+        attrs: { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1 },
+        backend,
+      }) as tf.TensorInfo;
       tf.dispose([x, f]);
       return tf.engine().makeTensorFromTensorInfo(info);
     };
     const mm = (wi: tf.Tensor) => tf.matMul(a, wi as tf.Tensor2D);
     const cells = [time(reps, w, conv), time(reps, w, mm), time(reps, w, conv, false), time(reps, w, mm, false)];
-    console.log(`${name.padEnd(22)} ${[m, k, n].map((v) => String(v).padStart(5)).join(' ')} ${cells.map((v) => v.toFixed(1).padStart(12)).join(' ')}`);
+    console.log(
+      `${name.padEnd(22)} ${[m, k, n].map((v) => String(v).padStart(5)).join(' ')} ${cells.map((v) => v.toFixed(1).padStart(12)).join(' ')}`,
+    );
     tf.dispose([a, w]);
   }
 }
@@ -102,20 +108,39 @@ async function main(): Promise<void> {
     const dy = tf.randomNormal(y.shape);
     const attrs = { strides: s, pad: 'same', dataFormat: 'NHWC' } as const;
     const fwd = time(reps, w, (wi) => tf.conv2d(x, wi as tf.Tensor4D, s, 'same'));
-    const dW = time(reps, dy, (dyi) => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dyi }, { ...attrs, filterShape: w.shape }) as tf.Tensor);
-    const dX = time(reps, w, (wi) => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wi }, { ...attrs, inputShape: x.shape }) as tf.Tensor);
+    const dW = time(
+      reps,
+      dy,
+      (dyi) => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dyi }, { ...attrs, filterShape: w.shape }) as tf.Tensor,
+    );
+    const dX = time(
+      reps,
+      w,
+      (wi) => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wi }, { ...attrs, inputShape: x.shape }) as tf.Tensor,
+    );
     const backend = tf.backend();
     // tfjs-backend-wasm's own kernel binds its C function on the plain 'wasm' backend only.
-    const dXNative = backendName !== 'wasm' ? NaN : time(reps, w, (wi) => {
-      const info = native.kernelFunc({ inputs: { dy, filter: wi }, attrs: { ...attrs, inputShape: x.shape }, backend }) as tf.TensorInfo;
-      return tf.engine().makeTensorFromTensorInfo(info);
-    });
+    const dXNative =
+      backendName !== 'wasm'
+        ? NaN
+        : time(reps, w, (wi) => {
+            const info = native.kernelFunc({
+              inputs: { dy, filter: wi },
+              attrs: { ...attrs, inputShape: x.shape },
+              backend,
+            }) as tf.TensorInfo;
+            return tf.engine().makeTensorFromTensorInfo(info);
+          });
     console.log(`${name.padEnd(22)} ${[fwd, dW, dX, dXNative].map((v) => v.toFixed(1).padStart(7)).join(' ')}`);
     tf.dispose([x, w, y, dy]);
   }
 }
 
-main().then(() => process.exit(0), (e) => { // exit: the threaded backend's idle workers keep Node alive
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    // exit: the threaded backend's idle workers keep Node alive
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -17,20 +17,26 @@ import { fromFacial } from '../src/data/data-source';
 import { ImageDataGenerator } from '../src/data/image-generator';
 import { trainResnet50 } from '../src/train';
 import { evaluateModel } from '../src/evaluation/verify';
-import { AUGMENTATIONS } from '../src/cli/train';
+import { AUGMENTATIONS } from '../src/training/recipes';
 
 /** Stops training after the batch during which the deadline passed; counts images. */
 class WallClock extends Callback {
   images = 0;
   trainStart = 0;
   trainEnd = 0;
-  constructor(private readonly budgetMs: number) { super(); }
-  async onTrainBegin() { this.trainStart = Date.now(); }
+  constructor(private readonly budgetMs: number) {
+    super();
+  }
+  async onTrainBegin() {
+    this.trainStart = Date.now();
+  }
   async onBatchEnd(_batch: number, logs: Logs = {}) {
     this.images += logs.size ?? 0;
     if (Date.now() - this.trainStart >= this.budgetMs) this.ctx.stopTraining = true;
   }
-  async onTrainEnd() { this.trainEnd = Date.now(); }
+  async onTrainEnd() {
+    this.trainEnd = Date.now();
+  }
 }
 
 const flags = new Command()
@@ -40,19 +46,31 @@ const flags = new Command()
   .option('--seed <n>', 'seed', Number, 1)
   .option('--backend <name>', 'tensorflow, wasm or cpu (default: fastest present)')
   .option('--save_prefix <p>', 'also save the trained model')
-  .parse().opts();
+  .parse()
+  .opts();
 
 (async () => {
   const backend = await selectBackend(flags.backend);
   const t0 = Date.now();
   const facial = await Facial.load({ csvPath: flags.data, splits: ['train', 'validation'] });
-  console.log(`loaded ${facial.count('train')} train / ${facial.count('validation')} PublicTest images in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  console.log(
+    `loaded ${facial.count('train')} train / ${facial.count('validation')} PublicTest images in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+  );
   const clock = new WallClock(flags.minutes * 60_000);
-  const train = new ImageDataGenerator(AUGMENTATIONS['shift-flip'])
-    .flowFromSource(fromFacial(facial, 'train', { batchSize: flags.batch_size, seed: flags.seed }), { seed: flags.seed });
+  const train = new ImageDataGenerator(AUGMENTATIONS['shift-flip']).flowFromSource(
+    fromFacial(facial, 'train', { batchSize: flags.batch_size, seed: flags.seed }),
+    { seed: flags.seed },
+  );
   const { model } = await trainResnet50(train, {
-    model: 'resnet50-anysize', optimizer: 'adam', learningRate: 1e-3, epochs: 10_000, seed: flags.seed,
-    validationData: null, callbacks: [clock], savePrefix: flags.save_prefix, verbose: 1,
+    model: 'resnet50-anysize',
+    optimizer: 'adam',
+    learningRate: 1e-3,
+    epochs: 10_000,
+    seed: flags.seed,
+    validationData: null,
+    callbacks: [clock],
+    savePrefix: flags.save_prefix,
+    verbose: 1,
   });
   const trainSecs = (clock.trainEnd - clock.trainStart) / 1000;
   const e0 = Date.now();
@@ -61,9 +79,16 @@ const flags = new Command()
   const counts = facial.classCounts('validation');
   const majority = Math.max(...counts) / counts.reduce((a, b) => a + b, 0);
   console.log(`backend ${backend.name}, batch ${flags.batch_size}, budget ${flags.minutes} min`);
-  console.log(`images seen ${clock.images} (${(clock.images / facial.count('train')).toFixed(2)} epochs) in ${trainSecs.toFixed(0)}s = ${(clock.images / trainSecs).toFixed(1)} images/s`);
-  console.log(`PublicTest accuracy ${(100 * val.accuracy).toFixed(2)}%  macro F1 ${(100 * val.f1).toFixed(2)}%  (majority class ${(100 * majority).toFixed(1)}%; scored in ${((Date.now() - e0) / 1000).toFixed(0)}s)`);
+  console.log(
+    `images seen ${clock.images} (${(clock.images / facial.count('train')).toFixed(2)} epochs) in ${trainSecs.toFixed(0)}s = ${(clock.images / trainSecs).toFixed(1)} images/s`,
+  );
+  console.log(
+    `PublicTest accuracy ${(100 * val.accuracy).toFixed(2)}%  macro F1 ${(100 * val.f1).toFixed(2)}%  (majority class ${(100 * majority).toFixed(1)}%; scored in ${((Date.now() - e0) / 1000).toFixed(0)}s)`,
+  );
   model.dispose();
   facial.dispose();
   tf.disposeVariables();
-})().catch((err: Error) => { console.error(err.stack ?? err.message); process.exitCode = 1; });
+})().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exitCode = 1;
+});

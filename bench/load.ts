@@ -35,15 +35,20 @@ async function child(name: string, csvPath: string): Promise<void> {
   const peak = process.resourceUsage().maxRSS * 1024;
   const counts = `${f.count('train')}/${f.count('validation')}/${f.count('test')}`;
   const tensorBytes = tf.memory().numBytes;
-  process.stdout.write(`${c.label.padEnd(38)} ${seconds.toFixed(1).padStart(6)} s (cpu ${cpuSeconds.toFixed(1)} s)   peak RSS ${(peak / GB).toFixed(2)} GiB` +
-    `   tensors ${(tensorBytes / GB).toFixed(2)} GiB   rows ${counts}\n`);
+  process.stdout.write(
+    `${c.label.padEnd(38)} ${seconds.toFixed(1).padStart(6)} s (cpu ${cpuSeconds.toFixed(1)} s)   peak RSS ${(peak / GB).toFixed(2)} GiB` +
+      `   tensors ${(tensorBytes / GB).toFixed(2)} GiB   rows ${counts}\n`,
+  );
   f.dispose();
 }
 
 function main(): void {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
-    child(args[1], args[2]).catch((err) => { process.stderr.write(`${err.stack}\n`); process.exit(1); });
+    child(args[1], args[2]).catch((err) => {
+      process.stderr.write(`${err.stack}\n`);
+      process.exit(1);
+    });
     return;
   }
   const casesAt = args.indexOf('--cases');
@@ -54,7 +59,8 @@ function main(): void {
   const runner = __filename.endsWith('.ts') ? ['-r', 'ts-node/register'] : [];
   for (const name of cases) {
     const r = spawnSync(process.execPath, ['--max-old-space-size=4096', ...runner, __filename, '--child', name, csvPath], {
-      stdio: 'inherit', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+      stdio: 'inherit',
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     });
     if (r.status !== 0) process.stdout.write(`${CASES[name].label}: failed (exit ${r.status})\n`);
   }

@@ -21,7 +21,8 @@ const flags = new Command()
   .requiredOption('--model <dir>', 'the float32 model')
   .option('--data <csv>', 'FER2013 CSV', '../shared/data/fer2013.csv.gz')
   .option('--limit <n>', 'PrivateTest rows (default all)', Number)
-  .parse().opts();
+  .parse()
+  .opts();
 
 const folderBytes = (dir: string) => fs.readdirSync(dir).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
 
@@ -42,11 +43,16 @@ const folderBytes = (dir: string) => fs.readdirSync(dir).reduce((s, f) => s + fs
     const r = (await evaluateModel(model, facial, ['test'], { batchSize: 64 })).test!;
     model.dispose();
     rows.push({ dtype, mib: folderBytes(dir) / 2 ** 20, accuracy: 100 * r.accuracy });
-    console.log(`${dtype.padEnd(8)} ${rows.at(-1)!.mib.toFixed(1).padStart(6)} MiB  PrivateTest accuracy ${rows.at(-1)!.accuracy.toFixed(2)}%  change ${(rows.at(-1)!.accuracy - rows[0].accuracy).toFixed(2)} points  (${r.support} faces)`);
+    console.log(
+      `${dtype.padEnd(8)} ${rows.at(-1)!.mib.toFixed(1).padStart(6)} MiB  PrivateTest accuracy ${rows.at(-1)!.accuracy.toFixed(2)}%  change ${(rows.at(-1)!.accuracy - rows[0].accuracy).toFixed(2)} points  (${r.support} faces)`,
+    );
   }
   const ok = rows.filter((r) => Math.abs(r.accuracy - rows[0].accuracy) <= 0.3).sort((a, b) => a.mib - b.mib);
   console.log(`smallest within 0.3 points: ${ok[0].dtype}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   facial.dispose();
   tf.disposeVariables();
-})().catch((err: Error) => { console.error(err.stack ?? err.message); process.exitCode = 1; });
+})().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exitCode = 1;
+});

@@ -31,7 +31,6 @@ const flag = (name: string) => process.argv.includes(`--${name}`);
 
 /** The training step: src/train.ts's makeTrainStep if present, else the same thing inline. */
 function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer): StepFn {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const train = require('../src/train') as { makeTrainStep?: (m: tf.LayersModel, o: tf.Optimizer) => StepFn };
   if (typeof train.makeTrainStep === 'function') return train.makeTrainStep(model, optimizer);
   return (xs, ys) => {
@@ -39,7 +38,7 @@ function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer): StepFn {
       const probs = model.apply(xs, { training: true }) as tf.Tensor;
       const ce = tf.metrics.categoricalCrossentropy(ys, probs).mean();
       const reg = model.losses.map((fn) => fn());
-      return reg.length > 0 ? tf.addN([ce, ...reg]) as tf.Scalar : ce as tf.Scalar;
+      return reg.length > 0 ? (tf.addN([ce, ...reg]) as tf.Scalar) : (ce as tf.Scalar);
     }, true) as tf.Scalar;
     const value = loss.dataSync()[0];
     loss.dispose();
@@ -63,9 +62,23 @@ async function main(): Promise<void> {
     ? resnet50({ inputShape: [size, size, 1], seed: 1, head: 'seed', headDropout: true })
     : resnet50AnySize({ inputShape: [size, size, 1], seed: 1 });
   const xs = tf.randomUniform([batch, size, size, 1], -0.5, 0.5, 'float32', 7) as tf.Tensor4D;
-  const ys = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 7), 'int32'), 7).toFloat() as tf.Tensor2D;
+  const ys = tf
+    .oneHot(
+      tf.tensor1d(
+        Array.from({ length: batch }, (_, i) => i % 7),
+        'int32',
+      ),
+      7,
+    )
+    .toFloat() as tf.Tensor2D;
   const load = os.loadavg()[0].toFixed(2);
-  const result: Record<string, unknown> = { backend: tf.getBackend(), model: keras ? 'resnet50' : 'resnet50-anysize', size, batch, load1: load };
+  const result: Record<string, unknown> = {
+    backend: tf.getBackend(),
+    model: keras ? 'resnet50' : 'resnet50-anysize',
+    size,
+    batch,
+    load1: load,
+  };
   if (backend === 'wasm-threaded') result.threads = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
 
   if (!flag('predict-only')) {
@@ -73,7 +86,9 @@ async function main(): Promise<void> {
     const step = trainStep(model, tf.train.adam(1e-3));
     for (let i = 0; i < warmup; i++) step(xs, ys);
     if (flag('profile')) {
-      const info = await tf.profile(() => { step(xs, ys); });
+      const info = await tf.profile(() => {
+        step(xs, ys);
+      });
       const byKernel = new Map<string, { ms: number; n: number }>();
       for (const k of info.kernels) {
         const e = byKernel.get(k.name) ?? { ms: 0, n: 0 };
@@ -96,7 +111,7 @@ async function main(): Promise<void> {
     result.step_ms = Math.round(ms);
     // CPU time of all this process's threads: steadier than wall time when others load the machine.
     result.cpu_ms_per_step = Math.round((cpu.user + cpu.system) / 1000 / steps);
-    result.train_img_s = Number((batch * 1000 / ms).toFixed(2));
+    result.train_img_s = Number(((batch * 1000) / ms).toFixed(2));
     result.loss = Number(loss.toFixed(4));
     result.leaked_tensors = tf.memory().numTensors - before;
   }
@@ -106,7 +121,7 @@ async function main(): Promise<void> {
       once();
       const t0 = performance.now();
       for (let i = 0; i < steps; i++) once();
-      return Number((batch * steps * 1000 / (performance.now() - t0)).toFixed(2));
+      return Number(((batch * steps * 1000) / (performance.now() - t0)).toFixed(2));
     };
     result.predict_img_s = timePredict(() => model.predict(xs) as tf.Tensor);
     const compiled = compileForInference(model);
@@ -117,8 +132,11 @@ async function main(): Promise<void> {
   if (flag('torch')) {
     // The PyTorch yardstick right after, same size and batch, for ratios under the same load.
     const peer = path.resolve(__dirname, '..', process.env.TORCH_BENCH ?? '../shared/bench/torch_resnet50.py');
-    const torch = JSON.parse(execFileSync(process.env.TORCH_PYTHON ?? '/usr/bin/python3', [peer, '--size', String(size), '--batch', String(batch)],
-      { encoding: 'utf8' }).trim()) as Record<string, number>;
+    const torch = JSON.parse(
+      execFileSync(process.env.TORCH_PYTHON ?? '/usr/bin/python3', [peer, '--size', String(size), '--batch', String(batch)], {
+        encoding: 'utf8',
+      }).trim(),
+    ) as Record<string, number>;
     result.torch_train_img_s = torch.train_img_s;
     result.torch_predict_img_s = torch.predict_img_s;
     if (typeof result.train_img_s === 'number') result.train_ratio = +(result.train_img_s / torch.train_img_s).toFixed(3);

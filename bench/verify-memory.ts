@@ -18,7 +18,14 @@ import { Facial } from '../src/facial';
 import { resnet50 } from '../src/resnet50';
 import { evaluateModel } from '../src/evaluation/verify';
 
-interface ChildResult { n: number; seconds: number; imagesPerSecond: number; maxRssMB: number; backend: string; accuracy: number }
+interface ChildResult {
+  n: number;
+  seconds: number;
+  imagesPerSecond: number;
+  maxRssMB: number;
+  backend: string;
+  accuracy: number;
+}
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +45,11 @@ async function child(n: number): Promise<void> {
   const results = await evaluateModel(model, facial, ['train'], { batchSize: Number(values.batch_size) });
   const r = results.train!;
   const out: ChildResult = {
-    n, seconds: r.seconds, imagesPerSecond: r.imagesPerSecond, accuracy: r.accuracy, backend: backend.name,
+    n,
+    seconds: r.seconds,
+    imagesPerSecond: r.imagesPerSecond,
+    accuracy: r.accuracy,
+    backend: backend.name,
     maxRssMB: process.resourceUsage().maxRSS / 1024, // maxRSS is in kilobytes
   };
   model.dispose();
@@ -49,24 +60,38 @@ async function child(n: number): Promise<void> {
 
 function parent(): void {
   const sizes = values.sizes!.split(',').map(Number);
-  console.log(`verify memory bench: resnet50 (seed head) at 200x200, wasm backend, batch ${values.batch_size}, data ${values.data ?? DEFAULT_DATA}`);
+  console.log(
+    `verify memory bench: resnet50 (seed head) at 200x200, wasm backend, batch ${values.batch_size}, data ${values.data ?? DEFAULT_DATA}`,
+  );
   const rows: ChildResult[] = [];
   for (const n of sizes) {
     const args = ['--require', 'ts-node/register', __filename, '--child', String(n), '--batch_size', values.batch_size!];
     if (values.data) args.push('--data', values.data);
-    const stdout = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+    const stdout = execFileSync(process.execPath, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    });
     const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error(`child for N=${n} printed no result`);
     const r = JSON.parse(line.slice(7)) as ChildResult;
     rows.push(r);
-    console.log(`N=${String(r.n).padStart(5)}  peak RSS ${r.maxRssMB.toFixed(0).padStart(5)} MB  ${r.imagesPerSecond.toFixed(2)} images/s  (${r.seconds.toFixed(1)} s, backend ${r.backend})`);
+    console.log(
+      `N=${String(r.n).padStart(5)}  peak RSS ${r.maxRssMB.toFixed(0).padStart(5)} MB  ${r.imagesPerSecond.toFixed(2)} images/s  (${r.seconds.toFixed(1)} s, backend ${r.backend})`,
+    );
   }
   if (rows.length >= 2) {
     const [a, b] = [rows[0], rows[rows.length - 1]];
     const naive = ((b.n - a.n) * 200 * 200 * 4) / 2 ** 20;
-    console.log(`peak RSS ratio N=${b.n} / N=${a.n}: ${(b.maxRssMB / a.maxRssMB).toFixed(3)} (holding the extra ${b.n - a.n} images as float32 would add ${naive.toFixed(0)} MB)`);
+    console.log(
+      `peak RSS ratio N=${b.n} / N=${a.n}: ${(b.maxRssMB / a.maxRssMB).toFixed(3)} (holding the extra ${b.n - a.n} images as float32 would add ${naive.toFixed(0)} MB)`,
+    );
   }
 }
 
-if (values.child) child(Number(values.child)).catch((err: Error) => { console.error(err); process.exitCode = 1; });
+if (values.child)
+  child(Number(values.child)).catch((err: Error) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
 else parent();

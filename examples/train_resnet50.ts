@@ -6,8 +6,7 @@
  *   npx ts-node examples/train_resnet50.ts [--model_weights W] [--save_prefix resnet50] [--epochs 30] [--data CSV] [--limit N]
  */
 import { Command } from 'commander';
-import { selectBackend } from '../src/engine/select';
-import { runTrain } from '../src/cli/train';
+import { formatSeedTable, SEED_RECIPES, selectBackend, trainOnFer2013 } from '../src';
 
 const flags = new Command()
   .option('--model_weights <w>', 'initial weights (.h5 or tfjs model)')
@@ -16,12 +15,22 @@ const flags = new Command()
   .option('--data <path>', 'FER2013 CSV (default fer2013/fer2013.csv, else the embedded sample)')
   .option('--limit <n>', 'rows per split', Number)
   .option('--backend <name>', 'tensorflow, wasm or cpu')
-  .parse().opts();
+  .parse()
+  .opts();
 
 (async () => {
   await selectBackend(flags.backend);
-  await runTrain({
-    model: 'resnet50', size: 200, optimizer: 'sgd', lr: 0.01, batch_size: 50,
-    epochs: flags.epochs, data: flags.data, limit: flags.limit, save_prefix: flags.save_prefix, model_weights: flags.model_weights,
+  const { result, evaluation } = await trainOnFer2013({
+    ...SEED_RECIPES.train_resnet50,
+    epochs: flags.epochs,
+    data: flags.data,
+    limit: flags.limit,
+    savePrefix: flags.save_prefix,
+    modelWeights: flags.model_weights,
   });
-})().catch((err: Error) => { console.error(err.message); process.exitCode = 1; });
+  if (evaluation) process.stdout.write(formatSeedTable(evaluation));
+  result.model.dispose();
+})().catch((err: Error) => {
+  console.error(err.message);
+  process.exitCode = 1;
+});

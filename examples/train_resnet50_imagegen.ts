@@ -9,8 +9,7 @@
  * --data may also be a FER2013 CSV: the same augmentation is then applied to Facial batches.
  */
 import { Command } from 'commander';
-import { selectBackend } from '../src/engine/select';
-import { runTrain } from '../src/cli/train';
+import { formatSeedTable, SEED_RECIPES, selectBackend, trainOnFer2013 } from '../src';
 
 const flags = new Command()
   .option('--model_weights <w>', 'initial weights (.h5 or tfjs model)')
@@ -19,12 +18,22 @@ const flags = new Command()
   .option('--data <path>', 'folder with train_dir/ and validation_dir/ (default facial_imgs), or a CSV', 'facial_imgs')
   .option('--limit <n>', 'rows per split (CSV data only)', Number)
   .option('--backend <name>', 'tensorflow, wasm or cpu')
-  .parse().opts();
+  .parse()
+  .opts();
 
 (async () => {
   await selectBackend(flags.backend);
-  await runTrain({
-    model: 'resnet50', size: 200, optimizer: 'sgd', lr: 0.01, batch_size: 50, augment: 'shear-zoom-flip',
-    epochs: flags.epochs, data: flags.data, limit: flags.limit, save_prefix: flags.save_prefix, model_weights: flags.model_weights,
+  const { result, evaluation } = await trainOnFer2013({
+    ...SEED_RECIPES.train_resnet50_imagegen,
+    epochs: flags.epochs,
+    data: flags.data,
+    limit: flags.limit,
+    savePrefix: flags.save_prefix,
+    modelWeights: flags.model_weights,
   });
-})().catch((err: Error) => { console.error(err.message); process.exitCode = 1; });
+  if (evaluation) process.stdout.write(formatSeedTable(evaluation));
+  result.model.dispose();
+})().catch((err: Error) => {
+  console.error(err.message);
+  process.exitCode = 1;
+});

@@ -8,8 +8,7 @@
  *   npx ts-node examples/train_resnet50_imgsize48.ts [--model_weights W] [--save_prefix P] [--epochs 200] [--data CSV] [--limit N]
  */
 import { Command } from 'commander';
-import { selectBackend } from '../src/engine/select';
-import { runTrain } from '../src/cli/train';
+import { formatSeedTable, SEED_RECIPES, selectBackend, trainOnFer2013 } from '../src';
 
 const flags = new Command()
   .option('--model_weights <w>', 'initial weights (.h5 or tfjs model)')
@@ -19,13 +18,23 @@ const flags = new Command()
   .option('--limit <n>', 'rows per split', Number)
   .option('--backend <name>', 'tensorflow, wasm or cpu')
   .option('--resume', 'continue from {prefix}_state/')
-  .parse().opts();
+  .parse()
+  .opts();
 
 (async () => {
   await selectBackend(flags.backend);
-  await runTrain({
-    model: 'resnet50-anysize', size: 48, optimizer: 'adam', lr: 1e-3, batch_size: 100, augment: 'shift-flip', reduce_lr: true,
-    epochs: flags.epochs, data: flags.data, limit: flags.limit, save_prefix: flags.save_prefix, model_weights: flags.model_weights,
+  const { result, evaluation } = await trainOnFer2013({
+    ...SEED_RECIPES.train_resnet50_imgsize48,
+    epochs: flags.epochs,
+    data: flags.data,
+    limit: flags.limit,
+    savePrefix: flags.save_prefix,
+    modelWeights: flags.model_weights,
     resume: flags.resume,
   });
-})().catch((err: Error) => { console.error(err.message); process.exitCode = 1; });
+  if (evaluation) process.stdout.write(formatSeedTable(evaluation));
+  result.model.dispose();
+})().catch((err: Error) => {
+  console.error(err.message);
+  process.exitCode = 1;
+});

@@ -8,8 +8,7 @@
  * for your own evaluation scripts.
  */
 import { parseArgs } from 'node:util';
-import { Facial, evaluateModel, formatSeedTable, selectBackend, FER_SIZE } from '../src';
-import { loadTrainedModel } from '../src/io/trained-model';
+import { Facial, evaluateModel, formatSeedTable, inputPreparation, loadTrainedModel, selectBackend } from '../src';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -30,7 +29,9 @@ async function main(): Promise<void> {
   const { model, imageSize: size } = await loadTrainedModel(values.model_weights, { imageSize });
   // As the seed: 48x48 faces as stored; 200x200 faces bytescaled and resized with PIL bilinear.
   const facial = await Facial.load({
-    csvPath: values.data, resize: size === FER_SIZE ? undefined : size, compact: true,
+    csvPath: values.data,
+    resize: inputPreparation(size).resize,
+    compact: true,
     limit: values.limit ? Number(values.limit) : undefined,
   });
   const results = await evaluateModel(model, facial, ['train', 'validation', 'test'], { batchSize: Number(values.batch_size) });

@@ -22,7 +22,13 @@ import { parseTrainingLog } from '../src/evaluation/report';
 import { readTrainStateMeta } from '../src/training/train-state';
 import { writeFileAtomic } from '../src/data/image-io';
 
-interface SplitJson { accuracy: number; precision: number; recall: number; f1: number; confusion: number[][] }
+interface SplitJson {
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  confusion: number[][];
+}
 
 const flags = new Command()
   .requiredOption('--model <dir>', 'the model chosen on PublicTest (tfjs folder)')
@@ -35,16 +41,29 @@ const flags = new Command()
   .requiredOption('--recipe <text>', 'the training recipe, in words')
   .option('--notes <text>', 'anything else worth saying on the card')
   .option('--out <dir>', 'where the shipped model goes', PRETRAINED_MODEL_DIR)
-  .parse().opts();
+  .parse()
+  .opts();
 
 const cli = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
-const facial = (...args: string[]) => execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const facial = (...args: string[]) =>
+  execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
 function main(): void {
   const out = path.resolve(flags.out);
   process.stderr.write(facial('export', flags.model, '--out', out, '--quantize', flags.quantize, '--shard_mb', '4'));
   const full = JSON.parse(facial('verify', '--model_weights', out, '--data', flags.data, '--json')) as Record<string, SplitJson>;
-  const sample = JSON.parse(facial('verify', '--model_weights', out, '--data', path.join(__dirname, '..', 'data', 'fer2013-sample.csv.gz'), '--splits', 'test', '--json')) as Record<string, SplitJson>;
+  const sample = JSON.parse(
+    facial(
+      'verify',
+      '--model_weights',
+      out,
+      '--data',
+      path.join(__dirname, '..', 'data', 'fer2013-sample.csv.gz'),
+      '--splits',
+      'test',
+      '--json',
+    ),
+  ) as Record<string, SplitJson>;
   const sampleTest = sample.Testing;
   const sampleCorrect = sampleTest.confusion.reduce((s, row, i) => s + row[i], 0);
   const sampleTotal = sampleTest.confusion.flat().reduce((a, b) => a + b, 0);
@@ -57,9 +76,17 @@ function main(): void {
   const files = fs.readdirSync(out).sort();
   const mib = files.reduce((s, f) => s + fs.statSync(path.join(out, f)).size, 0) / 2 ** 20;
 
-  const row = (name: string, r: SplitJson) => `| ${name.padEnd(10)} | ${r.accuracy.toFixed(2)} | ${r.precision.toFixed(2)} | ${r.recall.toFixed(2)} | ${r.f1.toFixed(2)} |`;
+  const row = (name: string, r: SplitJson) =>
+    `| ${name.padEnd(10)} | ${r.accuracy.toFixed(2)} | ${r.precision.toFixed(2)} | ${r.recall.toFixed(2)} | ${r.f1.toFixed(2)} |`;
   const test = full.Testing;
-  const recall = test.confusion.map((r, i) => (100 * r[i]) / Math.max(1, r.reduce((a, b) => a + b, 0)));
+  const recall = test.confusion.map(
+    (r, i) =>
+      (100 * r[i]) /
+      Math.max(
+        1,
+        r.reduce((a, b) => a + b, 0),
+      ),
+  );
   const card = `# Model card: fer2013-resnet50-48
 
 raghakot's any-size ResNet-50 (\`resnet50AnySize\`, 48x48x1 input, 7-way softmax), trained by

@@ -14,7 +14,15 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FER_SIZE, NUM_CLASSES } from './data/emotions';
 import {
-  FER_PIXELS, FerCsvData, FerSplitRaw, SPLITS, SkippedRows, SplitName, describeSkipped, readFerCsv, readFerCsvSync,
+  FER_PIXELS,
+  FerCsvData,
+  FerSplitRaw,
+  SPLITS,
+  SkippedRows,
+  SplitName,
+  describeSkipped,
+  readFerCsv,
+  readFerCsvSync,
 } from './data/fer-csv';
 import { prepareFaceNormalisedInto } from './data/resize';
 import { PARALLEL_FILL, fillFacesParallel } from './data/parallel-fill';
@@ -63,7 +71,9 @@ function resolveCsvPath(csvPath: string | undefined): string {
   if (fs.existsSync(DEFAULT_CSV_PATH)) return DEFAULT_CSV_PATH;
   if (!sampleNoticeShown) {
     sampleNoticeShown = true;
-    process.stderr.write(`facial: ${DEFAULT_CSV_PATH} not found; using the embedded FER2013 sample ${SAMPLE_CSV_PATH} (pass csvPath for the full dataset)\n`);
+    process.stderr.write(
+      `facial: ${DEFAULT_CSV_PATH} not found; using the embedded FER2013 sample ${SAMPLE_CSV_PATH} (pass csvPath for the full dataset)\n`,
+    );
   }
   return SAMPLE_CSV_PATH;
 }
@@ -83,17 +93,29 @@ function checkOptions(o: FacialOptions): void {
 /** FER2013 in memory, as setup_facial.py's FACIAL class. */
 export class Facial {
   /** Train images [N, size, size, 1] in -0.5..0.5, built on first access (null when compact or not loaded). */
-  get trainData(): tf.Tensor4D | null { return this.full('train')?.xs ?? null; }
+  get trainData(): tf.Tensor4D | null {
+    return this.full('train')?.xs ?? null;
+  }
   /** Train labels, one-hot [N, 7]. */
-  get trainLabels(): tf.Tensor2D | null { return this.full('train')?.ys ?? null; }
+  get trainLabels(): tf.Tensor2D | null {
+    return this.full('train')?.ys ?? null;
+  }
   /** Validation (PublicTest) images. */
-  get validationData(): tf.Tensor4D | null { return this.full('validation')?.xs ?? null; }
+  get validationData(): tf.Tensor4D | null {
+    return this.full('validation')?.xs ?? null;
+  }
   /** Validation (PublicTest) labels. */
-  get validationLabels(): tf.Tensor2D | null { return this.full('validation')?.ys ?? null; }
+  get validationLabels(): tf.Tensor2D | null {
+    return this.full('validation')?.ys ?? null;
+  }
   /** Test (PrivateTest) images. */
-  get testData(): tf.Tensor4D | null { return this.full('test')?.xs ?? null; }
+  get testData(): tf.Tensor4D | null {
+    return this.full('test')?.xs ?? null;
+  }
   /** Test (PrivateTest) labels. */
-  get testLabels(): tf.Tensor2D | null { return this.full('test')?.ys ?? null; }
+  get testLabels(): tf.Tensor2D | null {
+    return this.full('test')?.ys ?? null;
+  }
   // Full tensors are made only when read: the training loop and verify go through batch(),
   // so at 48x48 a `facial train` no longer builds ~330 MB of tensors it never reads.
   private tensors: Partial<Record<SplitName, { xs: tf.Tensor4D; ys: tf.Tensor2D }>> = {};
@@ -143,9 +165,11 @@ export class Facial {
     const needed = this.fullTensorBytes();
     if ((tf.getBackend() ?? '').startsWith('wasm') && needed > WASM_DATA_LIMIT_BYTES) {
       const gb = (b: number) => (b / 1024 ** 3).toFixed(2);
-      throw new Error(`Facial: the full ${this.size}x${this.size} float32 tensors need ${needed} bytes (${gb(needed)} GiB), ` +
-        `more than the wasm backend can hold beside a model (limit ${gb(WASM_DATA_LIMIT_BYTES)} GiB of its 4 GiB heap); ` +
-        `use { compact: true } and batch(), load fewer splits, or set a limit`);
+      throw new Error(
+        `Facial: the full ${this.size}x${this.size} float32 tensors need ${needed} bytes (${gb(needed)} GiB), ` +
+          `more than the wasm backend can hold beside a model (limit ${gb(WASM_DATA_LIMIT_BYTES)} GiB of its 4 GiB heap); ` +
+          `use { compact: true } and batch(), load fewer splits, or set a limit`,
+      );
     }
   }
 
@@ -175,7 +199,8 @@ export class Facial {
   /** Writes images `indices` (all when null) of `split`, prepared and normalised, into `out`. */
   private fillImages(split: SplitName, indices: ArrayLike<number> | null, out: Float32Array): void {
     const raw = this.rawOrThrow(split);
-    const s = this.size, area = s * s;
+    const s = this.size,
+      area = s * s;
     const n = indices ? indices.length : raw.labels.length;
     for (let k = 0; k < n; k++) {
       const i = indices ? indices[k] : k;
@@ -194,7 +219,8 @@ export class Facial {
 
   private rawOrThrow(split: SplitName): FerSplitRaw {
     const raw = this.rawSplits[split];
-    if (raw === undefined) throw new Error(`Facial: split '${split}' was not loaded (loaded: ${Object.keys(this.rawSplits).join(', ') || 'none'})`);
+    if (raw === undefined)
+      throw new Error(`Facial: split '${split}' was not loaded (loaded: ${Object.keys(this.rawSplits).join(', ') || 'none'})`);
     return raw;
   }
 
@@ -220,15 +246,24 @@ export class Facial {
    * stretch, resize and normalisation). Works in compact and full mode; the caller disposes.
    */
   batch(split: SplitName, indices: ArrayLike<number>): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
+    const { pixels, shape, ys } = this.batchPixels(split, indices);
+    return { xs: tf.tensor4d(pixels, shape, 'float32'), ys };
+  }
+
+  /** As batch(), with the images as a Float32Array [N, size, size, 1] (augmentation works on it before a tensor exists). */
+  batchPixels(
+    split: SplitName,
+    indices: ArrayLike<number>,
+  ): { pixels: Float32Array; shape: [number, number, number, number]; ys: tf.Tensor2D } {
     const n = this.rawOrThrow(split).labels.length;
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k];
       if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`Facial.batch('${split}'): index ${i} is outside 0..${n - 1}`);
     }
     const s = this.size;
-    const buf = new Float32Array(indices.length * s * s);
-    this.fillImages(split, indices, buf);
-    return { xs: tf.tensor4d(buf, [indices.length, s, s, 1], 'float32'), ys: this.oneHot(split, indices) };
+    const pixels = new Float32Array(indices.length * s * s);
+    this.fillImages(split, indices, pixels);
+    return { pixels, shape: [indices.length, s, s, 1], ys: this.oneHot(split, indices) };
   }
 
   /** The split as read from the file (48x48 uint8 pixels, labels, CSV line numbers), or null. */

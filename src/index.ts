@@ -1,29 +1,71 @@
 /**
- * facial-resnet: train and use ResNet-50 facial-expression classifiers on FER2013
- * with TensorFlow.js. This module is the public API; each name lives in a file of its own.
+ * facial-resnet: train and use ResNet-50 facial-expression classifiers on FER2013 with
+ * TensorFlow.js. This is the public API, listed name by name: what a user needs to load the
+ * data, build, train, save, load, score and use the models. Internals (kernels, file-format
+ * helpers, the CLI) are not exported; they stay free to change.
  */
-export * from './data/emotions';
-export * from './engine/select';
-export * from './facial';
-export * from './data/fer-csv';
-export * from './data/resize';
-export * from './data/preprocess';
-export * from './data/image-io';
-export * from './resnet50';
-export * from './resnet50-anysize';
-export * from './models/regularizers';
-export * from './io/keras-h5';
-export * from './io/model-io';
-export * from './train';
-export * from './data/image-generator';
-export * from './data/image-transform';
-export * from './training/callbacks';
-export * from './data/data-source';
-export * from './training/progress';
-export * from './metrics';
-export * from './evaluation/verify';
-export * from './evaluation/predict';
-export * from './io/trained-model';
-export * from './evaluation/report';
-export * from './evaluation/report-charts';
-export * from './training/schedules';
+
+// Data: FER2013, the seed's resize, images, augmentation, batch sources, class folders.
+export { EMOTIONS, Emotion, NUM_CLASSES, FER_SIZE } from './data/emotions';
+export { Facial, FacialOptions, DEFAULT_CSV_PATH, SAMPLE_CSV_PATH } from './facial';
+export { SplitName, SPLITS, FerCsvError, FerCsvOptions, readFerCsv, readFerCsvSync } from './data/fer-csv';
+export { bytescale, resizeBilinear, prepareFace } from './data/resize';
+export { preprocessToFolders, PreprocessOptions, PreprocessResult } from './data/preprocess';
+export { RawImage, decodeImage, readImage, toGrayscale, encodeGrayPng } from './data/image-io';
+export { ImageDataGenerator, ImageDataGeneratorConfig, FlowOptions, DirectoryFlowOptions } from './data/image-generator';
+export { Batch, DataSource, fromFacial, fromTensors, fromDataset } from './data/data-source';
+
+// Models: the two ResNet-50s, the table that describes them, their layers.
+export { resnet50, ResNet50Options } from './resnet50';
+export { resnet50AnySize, ResNet50AnySizeOptions } from './resnet50-anysize';
+export { MODELS, MODEL_KINDS, ModelKind, ModelSpec, modelSpec, inputPreparation, InputPreparation } from './models/registry';
+export { L1L2, L1L2Args, l2 } from './models/regularizers';
+export { FastBatchNormalization, batchNormalization } from './models/batch-normalization';
+export { compileForInference, InferenceModel } from './models/inference';
+
+// Training: the loop, its callbacks and schedules, the seed's recipes.
+export {
+  trainResnet50,
+  TrainOptions,
+  TrainResult,
+  TrainHistory,
+  TrainData,
+  TrainingDivergedError,
+  makeTrainStep,
+  makeOptimizer,
+  balancedClassWeights,
+} from './train';
+export {
+  Callback,
+  Logs,
+  TrainingContext,
+  ModelCheckpoint,
+  ModelCheckpointConfig,
+  ReduceLROnPlateau,
+  ReduceLROnPlateauConfig,
+  EarlyStopping,
+  EarlyStoppingConfig,
+  CSVLogger,
+  TerminateOnNaN,
+  CustomCallbackArgs,
+} from './training/callbacks';
+export { CosineDecay, CosineDecayConfig, LearningRateSchedule } from './training/schedules';
+export { trainOnFer2013, Fer2013TrainOptions, Fer2013TrainRun } from './training/fer2013-run';
+export { SEED_RECIPES, AUGMENTATIONS, AugmentationName, SEED_PLATEAU } from './training/recipes';
+
+// Files: Keras .h5 weights, tfjs model folders (quantized, sharded), trained and shipped models.
+export { loadKerasWeights, saveKerasWeights } from './io/keras-h5';
+export { loadModel, saveModel, fileSystemIO, SaveOptions } from './io/model-io';
+export { QuantizeDtype } from './io/quantize';
+export { loadTrainedModel, TrainedModel, TrainedModelOptions } from './io/trained-model';
+export { loadPretrained, PRETRAINED_MODEL_DIR } from './io/pretrained';
+
+// Evaluation: the seed's table, prediction on image files, the HTML report.
+export { classificationReport, ClassificationReport, formatClassificationReport } from './metrics';
+export { evaluateModel, EvaluationResults, SplitEvaluation, formatSeedTable } from './evaluation/verify';
+export { predict, PredictResult, PredictOptions } from './evaluation/predict';
+export { writeReport, readTrainingLog } from './evaluation/report';
+
+// Engines: choosing the backend, and the interface an engine plugs into.
+export { selectBackend, ensureBackend, BackendInfo, BACKEND_NAMES, BackendName } from './engine/select';
+export { registerEngine, EnginePlugin, EngineCapabilities } from './engine/capabilities';

@@ -65,7 +65,11 @@ export type LabelsLike = ArrayLike<number> | tf.Tensor;
  * Computes accuracy, per-class, macro and weighted precision/recall/F1 and the confusion
  * matrix, as sklearn does with `labels=list(range(numClasses))`.
  */
-export function classificationReport(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number = NUM_CLASSES): ClassificationReport {
+export function classificationReport(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  numClasses: number = NUM_CLASSES,
+): ClassificationReport {
   const acc = new ConfusionAccumulator(numClasses);
   acc.update(yTrue, yPred);
   return reportFromConfusion(acc.confusion);
@@ -121,15 +125,18 @@ export class ConfusionAccumulator {
   readonly confusion: number[][];
 
   constructor(readonly numClasses: number = NUM_CLASSES) {
-    if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`ConfusionAccumulator: numClasses must be a positive integer, got ${numClasses}`);
+    if (!Number.isInteger(numClasses) || numClasses < 1)
+      throw new Error(`ConfusionAccumulator: numClasses must be a positive integer, got ${numClasses}`);
     this.confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   }
 
   /** Adds one batch of true and predicted class ids (same length, each an integer in 0..numClasses-1). */
   update(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {
-    if (yTrue.length !== yPred.length) throw new Error(`classification metrics: yTrue has ${yTrue.length} labels but yPred has ${yPred.length}`);
+    if (yTrue.length !== yPred.length)
+      throw new Error(`classification metrics: yTrue has ${yTrue.length} labels but yPred has ${yPred.length}`);
     for (let i = 0; i < yTrue.length; i++) {
-      const t = yTrue[i], p = yPred[i];
+      const t = yTrue[i],
+        p = yPred[i];
       this.check(t, 'yTrue', i);
       this.check(p, 'yPred', i);
       this.confusion[t][p]++;

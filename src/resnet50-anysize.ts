@@ -43,11 +43,22 @@ function apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[
   return layer.apply(x) as tf.SymbolicTensor;
 }
 
-function conv(ctx: BuildContext, filters: number, kernelSize: number, strides: number | [number, number] = 1,
-  padding: 'same' | 'valid' = 'same'): tf.layers.Layer {
+function conv(
+  ctx: BuildContext,
+  filters: number,
+  kernelSize: number,
+  strides: number | [number, number] = 1,
+  padding: 'same' | 'valid' = 'same',
+): tf.layers.Layer {
   return tf.layers.conv2d({
-    filters, kernelSize, strides, padding, useBias: true, name: ctx.names.next('conv2d'),
-    kernelInitializer: ctx.seeds.heNormal(), biasInitializer: 'zeros',
+    filters,
+    kernelSize,
+    strides,
+    padding,
+    useBias: true,
+    name: ctx.names.next('conv2d'),
+    kernelInitializer: ctx.seeds.heNormal(),
+    biasInitializer: 'zeros',
     kernelRegularizer: l2({ l2: L2_WEIGHT_DECAY }),
   });
 }
@@ -85,8 +96,13 @@ function shortcut(ctx: BuildContext, input: tf.SymbolicTensor, residual: tf.Symb
 }
 
 /** raghakot's bottleneck; the very first block of the network skips its leading BN-ReLU. */
-function bottleneck(ctx: BuildContext, input: tf.SymbolicTensor, filters: number, initStrides: number,
-  isFirstBlockOfFirstLayer: boolean): tf.SymbolicTensor {
+function bottleneck(
+  ctx: BuildContext,
+  input: tf.SymbolicTensor,
+  filters: number,
+  initStrides: number,
+  isFirstBlockOfFirstLayer: boolean,
+): tf.SymbolicTensor {
   const conv1x1 = isFirstBlockOfFirstLayer
     ? apply(conv(ctx, filters, 1, initStrides), input)
     : bnReluConv(ctx, input, filters, 1, initStrides);
@@ -96,8 +112,13 @@ function bottleneck(ctx: BuildContext, input: tf.SymbolicTensor, filters: number
 }
 
 /** _residual_block: `repetitions` bottlenecks, the first strided 2 except in the first stage. */
-function residualBlock(ctx: BuildContext, x: tf.SymbolicTensor, filters: number, repetitions: number,
-  isFirstLayer: boolean): tf.SymbolicTensor {
+function residualBlock(
+  ctx: BuildContext,
+  x: tf.SymbolicTensor,
+  filters: number,
+  repetitions: number,
+  isFirstLayer: boolean,
+): tf.SymbolicTensor {
   for (let i = 0; i < repetitions; i++) {
     const initStrides = i === 0 && !isFirstLayer ? 2 : 1;
     x = bottleneck(ctx, x, filters, initStrides, isFirstLayer && i === 0);
@@ -113,7 +134,9 @@ export function resnet50AnySize(opts: ResNet50AnySizeOptions): tf.LayersModel {
   const { inputShape, classes = NUM_CLASSES } = opts;
   const [h, w, c] = inputShape;
   if (![h, w, c].every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`resnet50AnySize: inputShape must be three positive integers [height, width, channels], got [${inputShape.join(', ')}]`);
+    throw new Error(
+      `resnet50AnySize: inputShape must be three positive integers [height, width, channels], got [${inputShape.join(', ')}]`,
+    );
   }
   if (h < RESNET50_ANYSIZE_MIN_SIZE || w < RESNET50_ANYSIZE_MIN_SIZE) {
     throw new Error(`resnet50AnySize: input ${h}x${w} is too small; height and width must be at least ${RESNET50_ANYSIZE_MIN_SIZE}`);
@@ -137,9 +160,15 @@ export function resnet50AnySize(opts: ResNet50AnySizeOptions): tf.LayersModel {
   const [mapH, mapW] = hwc(x);
   x = apply(tf.layers.averagePooling2d({ poolSize: [mapH, mapW], strides: 1, name: ctx.names.next('average_pooling2d') }), x);
   x = apply(tf.layers.flatten({ name: ctx.names.next('flatten') }), x);
-  x = apply(tf.layers.dense({
-    units: classes, activation: 'softmax', name: ctx.names.next('dense'),
-    kernelInitializer: ctx.seeds.heNormal(), biasInitializer: 'zeros',
-  }), x);
+  x = apply(
+    tf.layers.dense({
+      units: classes,
+      activation: 'softmax',
+      name: ctx.names.next('dense'),
+      kernelInitializer: ctx.seeds.heNormal(),
+      biasInitializer: 'zeros',
+    }),
+    x,
+  );
   return tf.model({ inputs: input, outputs: x, name: 'resnet50_anysize' });
 }

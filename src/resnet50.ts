@@ -67,12 +67,24 @@ interface BuildContext {
   seeds: SeedSequence;
 }
 
-function conv2d(ctx: BuildContext, filters: number, kernelSize: number, name: string,
-  strides = 1, padding: 'valid' | 'same' = 'valid'): tf.layers.Layer {
+function conv2d(
+  ctx: BuildContext,
+  filters: number,
+  kernelSize: number,
+  name: string,
+  strides = 1,
+  padding: 'valid' | 'same' = 'valid',
+): tf.layers.Layer {
   // Keras's Conv2D defaults: glorot_uniform kernel, zero bias kept (tfjs would pick glorotNormal).
   return tf.layers.conv2d({
-    filters, kernelSize, strides, padding, name, useBias: true,
-    kernelInitializer: ctx.seeds.glorotUniform(), biasInitializer: 'zeros',
+    filters,
+    kernelSize,
+    strides,
+    padding,
+    name,
+    useBias: true,
+    kernelInitializer: ctx.seeds.glorotUniform(),
+    biasInitializer: 'zeros',
   });
 }
 
@@ -92,8 +104,14 @@ function apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[
  * The three convolutions both of Keras's blocks share: 1x1 (strided in a conv_block) ->
  * kernelSize x kernelSize -> 1x1, each followed by BN, the first two by ReLU.
  */
-function residualBranch(ctx: BuildContext, input: tf.SymbolicTensor, kernelSize: number,
-  filters: [number, number, number], prefix: { conv: string; bn: string }, strides = 1): tf.SymbolicTensor {
+function residualBranch(
+  ctx: BuildContext,
+  input: tf.SymbolicTensor,
+  kernelSize: number,
+  filters: [number, number, number],
+  prefix: { conv: string; bn: string },
+  strides = 1,
+): tf.SymbolicTensor {
   const [filters1, filters2, filters3] = filters;
   let x = apply(conv2d(ctx, filters1, 1, `${prefix.conv}2a`, strides), input);
   x = apply(batchNorm(`${prefix.bn}2a`), x);
@@ -113,16 +131,29 @@ function blockPrefix(stage: number, block: string): { conv: string; bn: string }
 }
 
 /** Keras's identity_block: the shortcut is the input itself. */
-function identityBlock(ctx: BuildContext, input: tf.SymbolicTensor, kernelSize: number,
-  filters: [number, number, number], stage: number, block: string): tf.SymbolicTensor {
+function identityBlock(
+  ctx: BuildContext,
+  input: tf.SymbolicTensor,
+  kernelSize: number,
+  filters: [number, number, number],
+  stage: number,
+  block: string,
+): tf.SymbolicTensor {
   let x = residualBranch(ctx, input, kernelSize, filters, blockPrefix(stage, block));
   x = apply(tf.layers.add({ name: ctx.names.next('add') }), [x, input]);
   return apply(relu(ctx), x);
 }
 
 /** Keras's conv_block: a strided 1x1 conv + BN projects the shortcut. */
-function convBlock(ctx: BuildContext, input: tf.SymbolicTensor, kernelSize: number,
-  filters: [number, number, number], stage: number, block: string, strides = 2): tf.SymbolicTensor {
+function convBlock(
+  ctx: BuildContext,
+  input: tf.SymbolicTensor,
+  kernelSize: number,
+  filters: [number, number, number],
+  stage: number,
+  block: string,
+  strides = 2,
+): tf.SymbolicTensor {
   const prefix = blockPrefix(stage, block);
   let x = residualBranch(ctx, input, kernelSize, filters, prefix, strides);
 
@@ -149,8 +180,10 @@ function checkInputShape(inputShape: [number, number, number]): void {
     throw new Error(`resnet50: inputShape must be three positive integers [height, width, channels], got [${inputShape.join(', ')}]`);
   }
   if (finalMapSize(h) < 7 || finalMapSize(w) < 7) {
-    throw new Error(`resnet50: input ${h}x${w} is too small; the Keras 2.1 ResNet50's fixed 7x7 avg_pool `
-      + `needs height and width of at least ${RESNET50_MIN_SIZE} (use resnet50AnySize for small images)`);
+    throw new Error(
+      `resnet50: input ${h}x${w} is too small; the Keras 2.1 ResNet50's fixed 7x7 avg_pool ` +
+        `needs height and width of at least ${RESNET50_MIN_SIZE} (use resnet50AnySize for small images)`,
+    );
   }
 }
 
@@ -190,10 +223,16 @@ export function resnet50(opts: ResNet50Options): tf.LayersModel {
 
   if (includeTop) {
     x = apply(tf.layers.flatten({ name: ctx.names.next('flatten') }), x);
-    x = apply(tf.layers.dense({
-      units: classes, activation: 'softmax', name: 'fc1000',
-      kernelInitializer: ctx.seeds.glorotUniform(), biasInitializer: 'zeros',
-    }), x);
+    x = apply(
+      tf.layers.dense({
+        units: classes,
+        activation: 'softmax',
+        name: 'fc1000',
+        kernelInitializer: ctx.seeds.glorotUniform(),
+        biasInitializer: 'zeros',
+      }),
+      x,
+    );
   } else if (pooling === 'avg') {
     x = apply(tf.layers.globalAveragePooling2d({ name: ctx.names.next('global_average_pooling2d') }), x);
   } else if (pooling === 'max') {
@@ -212,15 +251,25 @@ export function resnet50(opts: ResNet50Options): tf.LayersModel {
 function seedHead(ctx: BuildContext, input: tf.SymbolicTensor, dropout: boolean): tf.SymbolicTensor {
   let x = apply(tf.layers.leakyReLU({ alpha: 0.3, name: ctx.names.next('leaky_re_lu') }), input);
   if (dropout) x = apply(tf.layers.dropout({ rate: 0.3, name: ctx.names.next('dropout') }), x);
-  x = apply(tf.layers.dense({
-    units: 128, name: ctx.names.next('dense'),
-    kernelInitializer: ctx.seeds.glorotUniform(), biasInitializer: 'zeros',
-  }), x);
+  x = apply(
+    tf.layers.dense({
+      units: 128,
+      name: ctx.names.next('dense'),
+      kernelInitializer: ctx.seeds.glorotUniform(),
+      biasInitializer: 'zeros',
+    }),
+    x,
+  );
   x = apply(tf.layers.leakyReLU({ alpha: 0.3, name: ctx.names.next('leaky_re_lu') }), x);
   if (dropout) x = apply(tf.layers.dropout({ rate: 0.4, name: ctx.names.next('dropout') }), x);
-  x = apply(tf.layers.dense({
-    units: NUM_CLASSES, name: ctx.names.next('dense'),
-    kernelInitializer: ctx.seeds.glorotUniform(), biasInitializer: 'zeros',
-  }), x);
+  x = apply(
+    tf.layers.dense({
+      units: NUM_CLASSES,
+      name: ctx.names.next('dense'),
+      kernelInitializer: ctx.seeds.glorotUniform(),
+      biasInitializer: 'zeros',
+    }),
+    x,
+  );
   return apply(tf.layers.activation({ activation: 'softmax', name: ctx.names.next('activation') }), x);
 }

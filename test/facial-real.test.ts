@@ -19,17 +19,21 @@ const TABLE = {
   test: [491, 55, 528, 879, 594, 416, 626],
 } as const;
 
-test('full FER2013: split and class counts match the dataset README', { skip: fs.existsSync(REAL) ? false : `${REAL} is absent` }, async () => {
-  await tf.setBackend('cpu');
-  const f = await Facial.load({ csvPath: REAL });
-  assert.equal(f.skipped.count, 0);
-  for (const [split, counts] of Object.entries(TABLE) as [keyof typeof TABLE, readonly number[]][]) {
-    assert.deepEqual(f.classCounts(split), [...counts], split);
-  }
-  assert.deepEqual([f.count('train'), f.count('validation'), f.count('test')], [28709, 3589, 3589]);
-  assert.deepEqual(f.trainData!.shape, [28709, 48, 48, 1]);
-  assert.deepEqual(f.testLabels!.shape, [3589, 7]);
-  // PrivateTest is the end of the file: its last row is line 35,888 (header + 35,887 rows).
-  assert.equal(f.raw('test')!.lines.at(-1), 35888);
-  f.dispose();
-});
+test(
+  'full FER2013: split and class counts match the dataset README',
+  { skip: fs.existsSync(REAL) ? false : `${REAL} is absent` },
+  async () => {
+    await tf.setBackend('cpu');
+    const f = await Facial.load({ csvPath: REAL });
+    assert.equal(f.skipped.count, 0);
+    for (const [split, counts] of Object.entries(TABLE) as [keyof typeof TABLE, readonly number[]][]) {
+      assert.deepEqual(f.classCounts(split), [...counts], split);
+    }
+    assert.deepEqual([f.count('train'), f.count('validation'), f.count('test')], [28709, 3589, 3589]);
+    assert.deepEqual(f.trainData!.shape, [28709, 48, 48, 1]);
+    assert.deepEqual(f.testLabels!.shape, [3589, 7]);
+    // PrivateTest is the end of the file: its last row is line 35,888 (header + 35,887 rows).
+    assert.equal(f.raw('test')!.lines.at(-1), 35888);
+    f.dispose();
+  },
+);

@@ -35,10 +35,16 @@ test('sample: splits, class counts, shapes, range and one-hot labels at 48x48 (n
   // One-hot rows whose argmax is the class id.
   const ys = f.testLabels!.arraySync();
   ys.forEach((row, i) => {
-    assert.equal(row.reduce((a, b) => a + b, 0), 1);
+    assert.equal(
+      row.reduce((a, b) => a + b, 0),
+      1,
+    );
     assert.equal(row.indexOf(1), f.labels('test')[i]);
   });
-  assert.ok(raw.lines.every((l, i) => i === 0 || l > raw.lines[i - 1]), 'line numbers ascend');
+  assert.ok(
+    raw.lines.every((l, i) => i === 0 || l > raw.lines[i - 1]),
+    'line numbers ascend',
+  );
   f.dispose();
   assert.equal(f.trainData, null);
 });
@@ -65,7 +71,10 @@ test('resize 20 equals bytescale + PIL bilinear per image; stretch:false skips t
   s48.dispose();
   const g = new Facial({ csvPath, resize: 20, stretch: false, splits: ['test'], limit: 3 });
   const plain = prepareFace(raw.pixels.subarray(0, 2304), 48, 48, 20, false);
-  assert.deepEqual([...g.testData!.dataSync().subarray(0, 400)], [...plain].map((v) => Math.fround(v / 255 - 0.5)));
+  assert.deepEqual(
+    [...g.testData!.dataSync().subarray(0, 400)],
+    [...plain].map((v) => Math.fround(v / 255 - 0.5)),
+  );
   f.dispose();
   g.dispose();
 });

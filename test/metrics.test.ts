@@ -13,63 +13,120 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  argmaxRows, classificationReport, classificationReportFrom, ConfusionAccumulator, formatClassificationReport, toClassIds,
+  argmaxRows,
+  classificationReport,
+  classificationReportFrom,
+  ConfusionAccumulator,
+  formatClassificationReport,
+  toClassIds,
 } from '../src/metrics';
 
 interface Case {
-  yTrue: number[]; yPred: number[];
-  accuracy: number; precision: number; recall: number; f1: number;
+  yTrue: number[];
+  yPred: number[];
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
   weighted: { precision: number; recall: number; f1: number };
-  P: number[]; R: number[]; F: number[]; S: number[]; confusion: number[][];
+  P: number[];
+  R: number[];
+  F: number[];
+  S: number[];
+  confusion: number[][];
 }
 
 const SKLEARN: Record<string, Case> = {
   mixed: {
     yTrue: [0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6],
     yPred: [0, 2, 0, 1, 0, 2, 2, 4, 6, 3, 3, 3, 0, 3, 4, 6, 4, 5, 2, 6, 6, 4],
-    accuracy: 0.6363636363636364, precision: 0.7142857142857143, recall: 0.6142857142857142, f1: 0.6337868480725624,
+    accuracy: 0.6363636363636364,
+    precision: 0.7142857142857143,
+    recall: 0.6142857142857142,
+    f1: 0.6337868480725624,
     weighted: { precision: 0.7045454545454546, recall: 0.6363636363636364, f1: 0.6479076479076479 },
     P: [0.5, 1.0, 0.5, 1.0, 0.5, 1.0, 0.5],
     R: [0.6666666666666666, 0.5, 0.5, 0.8, 0.6666666666666666, 0.5, 0.6666666666666666],
     F: [0.5714285714285715, 0.6666666666666666, 0.5, 0.888888888888889, 0.5714285714285715, 0.6666666666666666, 0.5714285714285715],
     S: [3, 2, 4, 5, 3, 2, 3],
-    confusion: [[2, 0, 1, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0, 0], [0, 0, 2, 0, 1, 0, 1], [1, 0, 0, 4, 0, 0, 0], [0, 0, 0, 0, 2, 0, 1], [0, 0, 1, 0, 0, 1, 0], [0, 0, 0, 0, 1, 0, 2]],
+    confusion: [
+      [2, 0, 1, 0, 0, 0, 0],
+      [1, 1, 0, 0, 0, 0, 0],
+      [0, 0, 2, 0, 1, 0, 1],
+      [1, 0, 0, 4, 0, 0, 0],
+      [0, 0, 0, 0, 2, 0, 1],
+      [0, 0, 1, 0, 0, 1, 0],
+      [0, 0, 0, 0, 1, 0, 2],
+    ],
   },
   // Class 1 (Disgust) is in yTrue but never predicted: precision 0/0 -> 0.
   neverPredicted: {
     yTrue: [0, 1, 1, 2, 3, 3, 3, 4, 5, 6, 6, 2],
     yPred: [0, 0, 2, 2, 3, 3, 6, 4, 5, 6, 3, 2],
-    accuracy: 0.6666666666666666, precision: 0.619047619047619, recall: 0.738095238095238, f1: 0.6619047619047619,
+    accuracy: 0.6666666666666666,
+    precision: 0.619047619047619,
+    recall: 0.738095238095238,
+    f1: 0.6619047619047619,
     weighted: { precision: 0.5694444444444444, recall: 0.6666666666666666, f1: 0.6055555555555555 },
     P: [0.5, 0.0, 0.6666666666666666, 0.6666666666666666, 1.0, 1.0, 0.5],
     R: [1.0, 0.0, 1.0, 0.6666666666666666, 1.0, 1.0, 0.5],
     F: [0.6666666666666666, 0.0, 0.8, 0.6666666666666666, 1.0, 1.0, 0.5],
     S: [1, 2, 2, 3, 1, 1, 2],
-    confusion: [[1, 0, 0, 0, 0, 0, 0], [1, 0, 1, 0, 0, 0, 0], [0, 0, 2, 0, 0, 0, 0], [0, 0, 0, 2, 0, 0, 1], [0, 0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 1, 0], [0, 0, 0, 1, 0, 0, 1]],
+    confusion: [
+      [1, 0, 0, 0, 0, 0, 0],
+      [1, 0, 1, 0, 0, 0, 0],
+      [0, 0, 2, 0, 0, 0, 0],
+      [0, 0, 0, 2, 0, 0, 1],
+      [0, 0, 0, 0, 1, 0, 0],
+      [0, 0, 0, 0, 0, 1, 0],
+      [0, 0, 0, 1, 0, 0, 1],
+    ],
   },
   // Class 5 (Surprise) has no true sample but is predicted twice: it still counts in the macro mean.
   absent: {
     yTrue: [0, 0, 1, 2, 2, 3, 3, 4, 6, 6],
     yPred: [0, 5, 1, 2, 0, 3, 3, 4, 6, 5],
-    accuracy: 0.7, precision: 0.7857142857142857, recall: 0.6428571428571429, f1: 0.6904761904761905,
+    accuracy: 0.7,
+    precision: 0.7857142857142857,
+    recall: 0.6428571428571429,
+    f1: 0.6904761904761905,
     weighted: { precision: 0.9, recall: 0.7, f1: 0.7666666666666666 },
     P: [0.5, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0],
     R: [0.5, 1.0, 0.5, 1.0, 1.0, 0.0, 0.5],
     F: [0.5, 1.0, 0.6666666666666666, 1.0, 1.0, 0.0, 0.6666666666666666],
     S: [2, 1, 2, 2, 1, 0, 2],
-    confusion: [[1, 0, 0, 0, 0, 1, 0], [0, 1, 0, 0, 0, 0, 0], [1, 0, 1, 0, 0, 0, 0], [0, 0, 0, 2, 0, 0, 0], [0, 0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 1]],
+    confusion: [
+      [1, 0, 0, 0, 0, 1, 0],
+      [0, 1, 0, 0, 0, 0, 0],
+      [1, 0, 1, 0, 0, 0, 0],
+      [0, 0, 0, 2, 0, 0, 0],
+      [0, 0, 0, 0, 1, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 1, 1],
+    ],
   },
   // Classes 4, 5, 6 neither true nor predicted: all their scores are 0 and they pull the macro mean down.
   absentFromBoth: {
     yTrue: [0, 1, 2, 3, 0, 1, 3, 3],
     yPred: [0, 1, 2, 2, 1, 1, 3, 0],
-    accuracy: 0.625, precision: 0.38095238095238093, recall: 0.40476190476190477, f1: 0.3523809523809524,
+    accuracy: 0.625,
+    precision: 0.38095238095238093,
+    recall: 0.40476190476190477,
+    f1: 0.3523809523809524,
     weighted: { precision: 0.7291666666666666, recall: 0.625, f1: 0.5958333333333333 },
     P: [0.5, 0.6666666666666666, 0.5, 1.0, 0.0, 0.0, 0.0],
     R: [0.5, 1.0, 1.0, 0.3333333333333333, 0.0, 0.0, 0.0],
     F: [0.5, 0.8, 0.6666666666666666, 0.5, 0.0, 0.0, 0.0],
     S: [2, 2, 1, 3, 0, 0, 0],
-    confusion: [[1, 1, 0, 0, 0, 0, 0], [0, 2, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0], [1, 0, 1, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0]],
+    confusion: [
+      [1, 1, 0, 0, 0, 0, 0],
+      [0, 2, 0, 0, 0, 0, 0],
+      [0, 0, 1, 0, 0, 0, 0],
+      [1, 0, 1, 1, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0],
+    ],
   },
 };
 
@@ -158,7 +215,19 @@ test('works from tensors: one-hot truth and probability predictions', async () =
 });
 
 test('argmaxRows: ties go to the lowest index, as numpy', () => {
-  assert.deepEqual(Array.from(argmaxRows([[0.2, 0.5, 0.5], [1, 0, 1], [0, 0, 0]], 3)), [1, 0, 0]);
+  assert.deepEqual(
+    Array.from(
+      argmaxRows(
+        [
+          [0.2, 0.5, 0.5],
+          [1, 0, 1],
+          [0, 0, 0],
+        ],
+        3,
+      ),
+    ),
+    [1, 0, 0],
+  );
   assert.deepEqual(Array.from(argmaxRows(new Float32Array([0, 1, 0, 3, 2, 1]), 3)), [1, 0]);
 });
 

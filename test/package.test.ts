@@ -12,7 +12,9 @@ test('importing the package leaves the default backend usable: new Facial() work
     const wasmLoaded = Object.keys(require.cache).some((k) => k.includes('tfjs-backend-wasm'));
     console.log(JSON.stringify({ shape: f.validationData.shape, backend: require('@tensorflow/tfjs').getBackend(), wasmLoaded }));`;
   const out = execFileSync(process.execPath, ['-r', 'ts-node/register', '-e', script], {
-    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
   });
   const got = JSON.parse(out.trim().split('\n').pop()!);

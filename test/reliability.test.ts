@@ -24,7 +24,16 @@ import { tinyModel } from './helpers/tiny';
 import { ROOT } from './helpers/paths';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rel-'));
-const position = { nextBatch: 0, step: 0, elapsedMs: 0, epochSums: { loss: 0, acc: 0, seen: 0 }, learningRate: 0.1, seed: 1, history: {}, callbacks: [] };
+const position = {
+  nextBatch: 0,
+  step: 0,
+  elapsedMs: 0,
+  epochSums: { loss: 0, acc: 0, seen: 0 },
+  learningRate: 0.1,
+  seed: 1,
+  history: {},
+  callbacks: [],
+};
 
 test('resume takes the newest complete state; stale .old/.tmp folders (any name, even a reused pid) are removed by the next save', async () => {
   await tf.setBackend('cpu');
@@ -49,10 +58,11 @@ test('resume takes the newest complete state; stale .old/.tmp folders (any name,
   // A corrupt state.json is an error naming the file.
   fs.writeFileSync(path.join(dir, 'state.json'), '{"version":');
   assert.throws(() => readTrainStateMeta(dir), new RegExp(`${dir}/state\\.json: not a readable resume state`));
-  model.dispose(); opt.dispose();
+  model.dispose();
+  opt.dispose();
 });
 
-test('a P_best moved aside by a kill between the swap\'s renames is still found, then put back and the leftovers removed', async () => {
+test("a P_best moved aside by a kill between the swap's renames is still found, then put back and the leftovers removed", async () => {
   await tf.setBackend('cpu');
   const model = tinyModel();
   const prefix = path.join(tmp(), 'p');
@@ -90,7 +100,10 @@ test('a model with a NaN weight is refused by name (file and layer) instead of s
   model.setWeights([tf.tensor(kernel), ...w.slice(1)]);
   const dir = path.join(tmp(), 'nan');
   await saveCheckpoint(model, dir);
-  await assert.rejects(loadTrainedModel(dir), (e: Error) => e.message.includes(dir) && /not finite .* in layer conv2d_\w+ \(weight/.test(e.message));
+  await assert.rejects(
+    loadTrainedModel(dir),
+    (e: Error) => e.message.includes(dir) && /not finite .* in layer conv2d_\w+ \(weight/.test(e.message),
+  );
   model.dispose();
 });
 
@@ -109,8 +122,11 @@ test('the sync reader accepts a UTF-8 byte-order mark as the streaming reader do
 });
 
 const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
-const runCli = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, ...args],
-  { encoding: 'utf8', env: { ...process.env, ...env } });
+const runCli = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
 
 test('--seed must be a whole number', () => {
   const r = runCli(['train', '--seed', 'abc', '--epochs', '1']);
@@ -119,11 +135,15 @@ test('--seed must be a whole number', () => {
 });
 
 test('the library picks the fastest backend when the caller chose none, and keeps one the caller set', () => {
-  const code = (pre: string) => `${pre}require('./src/engine/select').ensureBackend().then(() => console.log('backend=' + require('@tensorflow/tfjs').getBackend()))`;
+  const code = (pre: string) =>
+    `${pre}require('./src/engine/select').ensureBackend().then(() => console.log('backend=' + require('@tensorflow/tfjs').getBackend()))`;
   const auto = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', code('')], { encoding: 'utf8', cwd: ROOT });
   assert.match(auto.stdout, /backend=wasm/, auto.stderr);
   assert.match(auto.stderr, /facial: using backend wasm/);
-  const chosen = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e',
-    code("require('@tensorflow/tfjs').setBackend('cpu').then(() => ") + ')'], { encoding: 'utf8', cwd: ROOT });
+  const chosen = spawnSync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-e', code("require('@tensorflow/tfjs').setBackend('cpu').then(() => ") + ')'],
+    { encoding: 'utf8', cwd: ROOT },
+  );
   assert.match(chosen.stdout, /backend=cpu/, chosen.stderr);
 });

@@ -10,16 +10,27 @@ const conv = (k: number, cin: number, cout: number) => k * k * cin * cout + cout
 function expectedCounts(channels: number, classes: number) {
   let trainable = 0;
   let nonTrainable = 0;
-  const addBn = (c: number) => { trainable += 2 * c; nonTrainable += 2 * c; };
-  trainable += conv(7, channels, 64); addBn(64); // _conv_bn_relu stem
+  const addBn = (c: number) => {
+    trainable += 2 * c;
+    nonTrainable += 2 * c;
+  };
+  trainable += conv(7, channels, 64);
+  addBn(64); // _conv_bn_relu stem
   let cin = 64;
-  [[64, 3], [128, 4], [256, 6], [512, 3]].forEach(([f, reps], stage) => {
+  [
+    [64, 3],
+    [128, 4],
+    [256, 6],
+    [512, 3],
+  ].forEach(([f, reps], stage) => {
     for (let i = 0; i < reps; i++) {
       const firstOfAll = stage === 0 && i === 0;
       if (!firstOfAll) addBn(cin); // leading BN-ReLU of the block
       trainable += conv(1, cin, f);
-      addBn(f); trainable += conv(3, f, f);
-      addBn(f); trainable += conv(1, f, 4 * f);
+      addBn(f);
+      trainable += conv(3, f, f);
+      addBn(f);
+      trainable += conv(1, f, 4 * f);
       if (i === 0) trainable += conv(1, cin, 4 * f); // projection: channels (and stride) change, no BN
       cin = 4 * f;
     }
@@ -33,7 +44,9 @@ function countOf(ws: tf.LayerVariable[]): number {
   return ws.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b as number), 1), 0);
 }
 
-test('setup', async () => { await tf.setBackend('cpu'); });
+test('setup', async () => {
+  await tf.setBackend('cpu');
+});
 
 test('same weight count at 32, 48, 64 and 200; final map sizes as raghakot gives', () => {
   const expected = expectedCounts(1, 7);
@@ -68,7 +81,7 @@ test('architecture details: pre-activation, no BN on shortcut, L2 on conv kernel
   // 16 blocks x 3 convs + 4 projections + stem
   assert.equal(convs.length, 16 * 3 + 4 + 1);
   for (const c of convs) {
-    const cfg = c.getConfig() as Record<string, any>;
+    const cfg = c.getConfig() as Record<string, unknown>;
     assert.equal(cfg.useBias, true);
     // Keras's l2(1e-4) is also an L1L2 with l1 = 0.
     assert.equal(cfg.kernelRegularizer.className, 'L1L2');
@@ -82,13 +95,30 @@ test('architecture details: pre-activation, no BN on shortcut, L2 on conv kernel
   // else the previous block's Add; never a BatchNormalization. The residual ends in a Conv2D.
   const shortcutKinds: string[] = [];
   for (const add of m.layers.filter((l) => l.getClassName() === 'Add')) {
-    const inbound = (add as any).inboundNodes[0].inboundLayers as tf.layers.Layer[];
+    const inbound = (add as unknown as { inboundNodes: Array<{ inboundLayers: unknown }> }).inboundNodes[0]
+      .inboundLayers as tf.layers.Layer[];
     assert.equal(inbound[1].getClassName(), 'Conv2D');
     shortcutKinds.push(inbound[0].getClassName());
   }
-  assert.deepEqual(shortcutKinds, ['Conv2D', 'Add', 'Add', 'Conv2D', 'Add', 'Add', 'Add',
-    'Conv2D', 'Add', 'Add', 'Add', 'Add', 'Add', 'Conv2D', 'Add', 'Add']);
-  const dense = m.layers[m.layers.length - 1].getConfig() as Record<string, any>;
+  assert.deepEqual(shortcutKinds, [
+    'Conv2D',
+    'Add',
+    'Add',
+    'Conv2D',
+    'Add',
+    'Add',
+    'Add',
+    'Conv2D',
+    'Add',
+    'Add',
+    'Add',
+    'Add',
+    'Add',
+    'Conv2D',
+    'Add',
+    'Add',
+  ]);
+  const dense = m.layers[m.layers.length - 1].getConfig() as Record<string, unknown>;
   assert.equal(dense.activation, 'softmax');
   assert.equal(dense.kernelRegularizer, null);
   // Regularisation losses (what training adds to the loss): one per conv kernel, 1e-4 * sum(w^2).

@@ -13,17 +13,34 @@ const bn = (c: number) => ({ trainable: 2 * c, nonTrainable: 2 * c });
 function expectedCounts(channels: number, top: number /* dense units after avg_pool, 0 = none */) {
   let trainable = 0;
   let nonTrainable = 0;
-  const addConv = (k: number, cin: number, cout: number) => { trainable += conv(k, cin, cout); };
-  const addBn = (c: number) => { trainable += bn(c).trainable; nonTrainable += bn(c).nonTrainable; };
-  addConv(7, channels, 64); addBn(64); // conv1, bn_conv1
+  const addConv = (k: number, cin: number, cout: number) => {
+    trainable += conv(k, cin, cout);
+  };
+  const addBn = (c: number) => {
+    trainable += bn(c).trainable;
+    nonTrainable += bn(c).nonTrainable;
+  };
+  addConv(7, channels, 64);
+  addBn(64); // conv1, bn_conv1
   let cin = 64;
-  const stages: Array<[number[], number]> = [[[64, 64, 256], 3], [[128, 128, 512], 4], [[256, 256, 1024], 6], [[512, 512, 2048], 3]];
+  const stages: Array<[number[], number]> = [
+    [[64, 64, 256], 3],
+    [[128, 128, 512], 4],
+    [[256, 256, 1024], 6],
+    [[512, 512, 2048], 3],
+  ];
   for (const [[f1, f2, f3], blocks] of stages) {
     for (let b = 0; b < blocks; b++) {
-      addConv(1, cin, f1); addBn(f1); // branch2a
-      addConv(3, f1, f2); addBn(f2); // branch2b
-      addConv(1, f2, f3); addBn(f3); // branch2c
-      if (b === 0) { addConv(1, cin, f3); addBn(f3); } // branch1 projection (conv_block)
+      addConv(1, cin, f1);
+      addBn(f1); // branch2a
+      addConv(3, f1, f2);
+      addBn(f2); // branch2b
+      addConv(1, f2, f3);
+      addBn(f3); // branch2c
+      if (b === 0) {
+        addConv(1, cin, f3);
+        addBn(f3);
+      } // branch1 projection (conv_block)
       cin = f3;
     }
   }
@@ -41,7 +58,9 @@ function assertCounts(model: tf.LayersModel, expected: { trainable: number; nonT
   assert.equal(model.countParams(), expected.trainable + expected.nonTrainable, 'countParams');
 }
 
-test('setup', async () => { await tf.setBackend('cpu'); });
+test('setup', async () => {
+  await tf.setBackend('cpu');
+});
 
 test('Keras documented totals: 3 channels, 1000 classes, 224 → 25,636,712 params, 53,120 non-trainable', () => {
   const m = resnet50({ inputShape: [224, 224, 3], classes: 1000 });
@@ -58,10 +77,14 @@ test('default 1-channel 7-way model at 200 and 224: counts and output shapes', (
     assert.deepEqual(m.outputs[0].shape, [null, 7]);
     assertCounts(m, expectedCounts(1, 7));
     // Keras's documented map sizes: 200 -> 100 -> 49 -> 25 -> 13 -> 7; 224 -> 112 -> 55 -> 28 -> 14 -> 7.
-    const shapes = ['max_pooling2d_1', 'activation_10', 'activation_22', 'activation_40', 'activation_49']
-      .map((n) => m.getLayer(n).outputShape as number[]);
+    const shapes = ['max_pooling2d_1', 'activation_10', 'activation_22', 'activation_40', 'activation_49'].map(
+      (n) => m.getLayer(n).outputShape as number[],
+    );
     const expected = side === 200 ? [49, 49, 25, 13, 7] : [55, 55, 28, 14, 7];
-    assert.deepEqual(shapes.map((s) => s[1]), expected);
+    assert.deepEqual(
+      shapes.map((s) => s[1]),
+      expected,
+    );
     assert.deepEqual(m.getLayer('avg_pool').outputShape, [null, 1, 1, 2048]);
     m.dispose();
   }
@@ -83,9 +106,25 @@ test('Keras layer names and model.layers order (by-order loading depends on it)'
   const m = resnet50({ inputShape: [200, 200, 1] });
   const names = m.layers.map((l) => l.name);
   // Order as printed by Keras's ResNet50 model.summary().
-  assert.deepEqual(names.slice(0, 17), ['input_1', 'conv1', 'bn_conv1', 'activation_1', 'max_pooling2d_1',
-    'res2a_branch2a', 'bn2a_branch2a', 'activation_2', 'res2a_branch2b', 'bn2a_branch2b', 'activation_3',
-    'res2a_branch2c', 'res2a_branch1', 'bn2a_branch2c', 'bn2a_branch1', 'add_1', 'activation_4']);
+  assert.deepEqual(names.slice(0, 17), [
+    'input_1',
+    'conv1',
+    'bn_conv1',
+    'activation_1',
+    'max_pooling2d_1',
+    'res2a_branch2a',
+    'bn2a_branch2a',
+    'activation_2',
+    'res2a_branch2b',
+    'bn2a_branch2b',
+    'activation_3',
+    'res2a_branch2c',
+    'res2a_branch1',
+    'bn2a_branch2c',
+    'bn2a_branch1',
+    'add_1',
+    'activation_4',
+  ]);
   assert.deepEqual(names.slice(-4), ['activation_49', 'avg_pool', 'flatten_1', 'fc1000']);
   const weighted = m.layers.filter((l) => l.weights.length > 0);
   // conv1 + bn_conv1, 16 blocks x 3 (conv + bn), 4 projections (conv + bn), fc1000
@@ -118,13 +157,19 @@ test("head 'seed': fc1000 softmax -> LeakyReLU -> Dense(128) -> LeakyReLU -> Den
   assert.deepEqual(tail, ['Dense', 'LeakyReLU', 'Dense', 'LeakyReLU', 'Dense', 'Activation']);
   assert.equal((m.layers[m.layers.length - 5].getConfig() as { alpha: number }).alpha, 0.3);
   const withDrop = resnet50({ inputShape: [200, 200, 1], head: 'seed', headDropout: true });
-  assert.deepEqual(withDrop.layers.slice(-8).map((l) => l.getClassName()),
-    ['Dense', 'LeakyReLU', 'Dropout', 'Dense', 'LeakyReLU', 'Dropout', 'Dense', 'Activation']);
-  assert.deepEqual(withDrop.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => (l.getConfig() as { rate: number }).rate), [0.3, 0.4]);
+  assert.deepEqual(
+    withDrop.layers.slice(-8).map((l) => l.getClassName()),
+    ['Dense', 'LeakyReLU', 'Dropout', 'Dense', 'LeakyReLU', 'Dropout', 'Dense', 'Activation'],
+  );
+  assert.deepEqual(
+    withDrop.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => (l.getConfig() as { rate: number }).rate),
+    [0.3, 0.4],
+  );
   assert.equal(withDrop.countParams(), m.countParams());
   assert.throws(() => resnet50({ inputShape: [200, 200, 1], head: 'seed', includeTop: false }), /includeTop/);
   assert.throws(() => resnet50({ inputShape: [200, 200, 1], head: 'seed', classes: 7 }), /classes must be 1000/);
-  m.dispose(); withDrop.dispose();
+  m.dispose();
+  withDrop.dispose();
 });
 
 test('seed makes initialisation reproducible', () => {

@@ -13,13 +13,26 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'train-'));
 
 test('loss decreases on learnable data and numTensors is the same after epoch 1 and epoch 3', async () => {
   await tf.setBackend('cpu');
-  const train = tinyData(48, 1), val = tinyData(24, 2);
+  const train = tinyData(48, 1),
+    val = tinyData(24, 2);
   const counts: number[] = [];
   const { history, model } = await trainResnet50(fromTensors(train.xs, train.ys, { batchSize: 8, seed: 3 }), {
-    model: tinyModel(), optimizer: 'adam', learningRate: 0.01, epochs: 4, verbose: 0, seed: 3,
+    model: tinyModel(),
+    optimizer: 'adam',
+    learningRate: 0.01,
+    epochs: 4,
+    verbose: 0,
+    seed: 3,
     validationData: fromTensors(val.xs, val.ys, { batchSize: 8, shuffle: false }),
-    callbacks: [new ReduceLROnPlateau({ patience: 1 }), new EarlyStopping({ patience: 10, restoreBestWeights: true }),
-      { onEpochEnd: () => { counts.push(tf.memory().numTensors); } }],
+    callbacks: [
+      new ReduceLROnPlateau({ patience: 1 }),
+      new EarlyStopping({ patience: 10, restoreBestWeights: true }),
+      {
+        onEpochEnd: () => {
+          counts.push(tf.memory().numTensors);
+        },
+      },
+    ],
   });
   assert.equal(history.loss.length, 4);
   assert.ok(history.loss[3] < 0.7 * history.loss[0], `loss ${history.loss}`);
@@ -75,14 +88,23 @@ test("class weights: 'balanced' is sklearn's n/(k*count) and the step weights ea
 
 test('resume: 2 epochs then resume to 4 gives the same weights, LR schedule and history as 4 epochs straight', async () => {
   await tf.setBackend('cpu');
-  const train = tinyData(24, 1), val = tinyData(12, 2);
-  const run = async (epochs: number, stateDir: string, resume: boolean, initSeed: number) => trainResnet50(
-    fromTensors(train.xs, train.ys, { batchSize: 8, seed: 7 }), {
-      model: tinyModel(initSeed), optimizer: 'adam', learningRate: 0.01, epochs, verbose: 0, seed: 7, stateDir, resume,
+  const train = tinyData(24, 1),
+    val = tinyData(12, 2);
+  const run = async (epochs: number, stateDir: string, resume: boolean, initSeed: number) =>
+    trainResnet50(fromTensors(train.xs, train.ys, { batchSize: 8, seed: 7 }), {
+      model: tinyModel(initSeed),
+      optimizer: 'adam',
+      learningRate: 0.01,
+      epochs,
+      verbose: 0,
+      seed: 7,
+      stateDir,
+      resume,
       validationData: fromTensors(val.xs, val.ys, { batchSize: 12, shuffle: false }),
       callbacks: [new ReduceLROnPlateau({ monitor: 'loss', patience: 1, factor: 0.5, min_delta: 10 })], // never improves after epoch 0
     });
-  const dirA = path.join(tmp(), 'a'), dirB = path.join(tmp(), 'b');
+  const dirA = path.join(tmp(), 'a'),
+    dirB = path.join(tmp(), 'b');
   const straight = await run(4, dirA, false, 1);
   const first = await run(2, dirB, false, 1);
   first.model.dispose();
@@ -94,7 +116,8 @@ test('resume: 2 epochs then resume to 4 gives the same weights, LR schedule and 
   const wb = resumed.model.getWeights().map((t) => Array.from(t.dataSync()));
   assert.deepEqual(wb, wa);
   assert.deepEqual(resumed.history.loss, straight.history.loss);
-  straight.model.dispose(); resumed.model.dispose();
+  straight.model.dispose();
+  resumed.model.dispose();
   tf.dispose([train.xs, train.ys, val.xs, val.ys]);
 });
 
@@ -111,7 +134,10 @@ test('ModelCheckpoint writes atomically: a failing save leaves the previous chec
   const before = files.map((f) => fs.readFileSync(path.join(target, f)));
   model.setWeights(model.getWeights().map((w) => tf.onesLike(w)));
   const realSave = model.save.bind(model);
-  model.save = async (handler, config) => { await realSave(handler, config); throw new Error('disk full'); };
+  model.save = async (handler, config) => {
+    await realSave(handler, config);
+    throw new Error('disk full');
+  };
   await assert.rejects(cb.onEpochEnd(1, {}), /disk full/);
   assert.deepEqual(fs.readdirSync(dir), ['ckpt']); // no staging folder left behind
   files.forEach((f, i) => assert.deepEqual(fs.readFileSync(path.join(target, f)), before[i]));

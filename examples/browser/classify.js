@@ -12,7 +12,8 @@ const params = new URLSearchParams(location.search);
 
 function toInput(img, side) {
   const canvas = document.createElement('canvas');
-  canvas.width = side; canvas.height = side;
+  canvas.width = side;
+  canvas.height = side;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   ctx.drawImage(img, 0, 0, side, side);
   const rgba = ctx.getImageData(0, 0, side, side).data;
@@ -28,8 +29,9 @@ function toInput(img, side) {
 function show(probabilities) {
   const best = probabilities.indexOf(Math.max(...probabilities));
   document.getElementById('emotion').textContent = EMOTIONS[best];
-  document.getElementById('probs').innerHTML = EMOTIONS.map((e, i) =>
-    `<tr><td>${e}</td><td class="p">${(100 * probabilities[i]).toFixed(2)}%</td></tr>`).join('');
+  document.getElementById('probs').innerHTML = EMOTIONS.map(
+    (e, i) => `<tr><td>${e}</td><td class="p">${(100 * probabilities[i]).toFixed(2)}%</td></tr>`,
+  ).join('');
   return EMOTIONS[best];
 }
 
@@ -44,7 +46,11 @@ async function main() {
   await tf.ready();
   const model = await tf.loadLayersModel(params.get('model') || 'model/model.json');
   const img = document.getElementById('face');
-  if (!img.complete) await new Promise((ok, fail) => { img.onload = ok; img.onerror = () => fail(new Error('face.png did not load')); });
+  if (!img.complete)
+    await new Promise((ok, fail) => {
+      img.onload = ok;
+      img.onerror = () => fail(new Error('face.png did not load'));
+    });
   const result = await classify(model, img);
   if (params.get('report')) {
     await fetch('/result', { method: 'POST', body: JSON.stringify({ ...result, backend: tf.getBackend() }) });

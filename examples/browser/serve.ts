@@ -14,7 +14,11 @@ import type { AddressInfo } from 'node:net';
 import { PRETRAINED_MODEL_DIR } from '../../src/io/pretrained';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.png': 'image/png', '.bin': 'application/octet-stream',
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.bin': 'application/octet-stream',
 };
 
 /** Options of startServer. */
@@ -37,8 +41,13 @@ export async function startServer(opts: ServeOptions = {}): Promise<{ server: ht
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'POST' && url.pathname === '/result') {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
-      req.on('end', () => { res.end('ok'); opts.onResult?.(JSON.parse(body)); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        res.end('ok');
+        opts.onResult?.(JSON.parse(body));
+      });
       return;
     }
     let file: string | null = null;
@@ -62,7 +71,11 @@ export async function startServer(opts: ServeOptions = {}): Promise<{ server: ht
 }
 
 if (require.main === module) {
-  const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
-  startServer({ port: Number(arg('--port') ?? 8080), modelDir: arg('--model') })
-    .then(({ url }) => process.stdout.write(`serving the browser example at ${url}\n`));
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  startServer({ port: Number(arg('--port') ?? 8080), modelDir: arg('--model') }).then(({ url }) =>
+    process.stdout.write(`serving the browser example at ${url}\n`),
+  );
 }

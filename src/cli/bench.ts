@@ -5,9 +5,8 @@
  */
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { resnet50 } from '../resnet50';
-import { resnet50AnySize } from '../resnet50-anysize';
 import { makeTrainStep } from '../train';
+import { MODELS } from '../models/registry';
 import { NUM_CLASSES } from '../data/emotions';
 import { fastPredictor } from '../models/inference';
 
@@ -25,10 +24,7 @@ const CASES: BenchCase[] = [
 ];
 
 function buildModel(c: BenchCase): tf.LayersModel {
-  const inputShape: [number, number, number] = [c.size, c.size, 1];
-  return c.model === 'resnet50'
-    ? resnet50({ inputShape, includeTop: true, classes: NUM_CLASSES, seed: 0 })
-    : resnet50AnySize({ inputShape, classes: NUM_CLASSES, seed: 0 });
+  return MODELS[c.model].build(c.size, 0);
 }
 
 function median(xs: number[]): number {
@@ -71,7 +67,12 @@ async function trainImagesPerSecond(model: tf.LayersModel, batch: number, size: 
   const optimizer = tf.train.adam(1e-3);
   try {
     const step = makeTrainStep(model, optimizer);
-    return batch / await timeMedian(() => { step(xs, ys); }, steps);
+    return (
+      batch /
+      (await timeMedian(() => {
+        step(xs, ys);
+      }, steps))
+    );
   } finally {
     tf.dispose([xs, ys]);
     optimizer.dispose();
@@ -95,8 +96,14 @@ async function runCase(c: BenchCase, steps: number): Promise<Record<string, unkn
   predictor.dispose();
   model.dispose();
   return {
-    backend: tf.getBackend(), model: c.model, size: c.size, batch: c.batch, train_batch: trainBatch, steps,
-    train_img_s: +trainImgS.toFixed(2), predict_img_s: +(c.batch / predictS).toFixed(2),
+    backend: tf.getBackend(),
+    model: c.model,
+    size: c.size,
+    batch: c.batch,
+    train_batch: trainBatch,
+    steps,
+    train_img_s: +trainImgS.toFixed(2),
+    predict_img_s: +(c.batch / predictS).toFixed(2),
   };
 }
 
@@ -115,8 +122,11 @@ export function register(program: Command): void {
       if (!cases.length) throw new Error(`--only: unknown model '${opts.only}' (resnet50-anysize or resnet50)`);
       for (const c of cases) {
         const row = await runCase(c, steps);
-        process.stdout.write(opts.json ? `${JSON.stringify(row)}\n`
-          : `${row.model} ${row.size}x${row.size} batch ${row.batch} on ${row.backend}: train ${row.train_img_s} img/s, predict ${row.predict_img_s} img/s\n`);
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify(row)}\n`
+            : `${row.model} ${row.size}x${row.size} batch ${row.batch} on ${row.backend}: train ${row.train_img_s} img/s, predict ${row.predict_img_s} img/s\n`,
+        );
       }
     });
 }

@@ -6,12 +6,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
-import { loadTrainedModel, ModelKind } from '../io/trained-model';
+import { Command } from 'commander';
+import { loadTrainedModel } from '../io/trained-model';
+import { ModelKind } from '../models/registry';
 import { saveModel } from '../io/model-io';
-import { isQuantizeDtype, QuantizeDtype } from '../io/quantize';
+import type { QuantizeDtype } from '../io/quantize';
 import { swapFolder } from '../io/checkpoint-io';
-import { positiveInt } from './verify';
+import { modelKindFlag, positiveInt, quantizeFlag } from './flags';
 
 interface ExportFlags {
   out: string;
@@ -23,27 +24,25 @@ interface ExportFlags {
 
 /** Adds the export subcommand to `program`. */
 export function register(program: Command): void {
-  program.command('export')
+  program
+    .command('export')
     .description('write a model as a tfjs model folder, optionally quantized (float16/uint8) and sharded')
     .argument('<model>', 'tfjs model folder or model.json, or a Keras .h5 (then --image_size / --model_kind)')
     .requiredOption('--out <dir>', 'the folder to write (model.json + weight files); replaced whole')
-    .option('--quantize <dtype>', 'store weights as float16 or uint8 (plain tf.loadLayersModel reads both)', (v: string) => {
-      if (!isQuantizeDtype(v)) throw new InvalidArgumentError(`--quantize must be float16 or uint8, got '${v}'`);
-      return v;
-    })
+    .option('--quantize <dtype>', 'store weights as float16 or uint8 (plain tf.loadLayersModel reads both)', quantizeFlag('--quantize'))
     .option('--shard_mb <n>', 'weight files of at most N MiB each (default: one file)', positiveInt('--shard_mb'))
     .option('--image_size <n>', 'input side for a .h5 model (48 or 200)', positiveInt('--image_size'))
-    .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', (v: string) => {
-      if (v !== 'resnet50' && v !== 'resnet50-anysize') throw new InvalidArgumentError(`--model_kind must be resnet50 or resnet50-anysize, got '${v}'`);
-      return v;
-    })
+    .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', modelKindFlag('--model_kind'))
     .action(async (modelPath: string, flags: ExportFlags) => {
       const trained = await loadTrainedModel(modelPath, { imageSize: flags.image_size, model: flags.model_kind });
       const out = path.resolve(flags.out);
       const staged = `${out}.tmp-${Math.random().toString(36).slice(2, 8)}`;
       try {
         fs.mkdirSync(path.dirname(out), { recursive: true });
-        await saveModel(trained.model, staged, { quantize: flags.quantize, shardBytes: flags.shard_mb ? flags.shard_mb * 2 ** 20 : undefined });
+        await saveModel(trained.model, staged, {
+          quantize: flags.quantize,
+          shardBytes: flags.shard_mb ? flags.shard_mb * 2 ** 20 : undefined,
+        });
         swapFolder(staged, out);
       } catch (err) {
         fs.rmSync(staged, { recursive: true, force: true });
@@ -53,6 +52,8 @@ export function register(program: Command): void {
       }
       const files = fs.readdirSync(out).sort();
       const bytes = files.reduce((s, f) => s + fs.statSync(path.join(out, f)).size, 0);
-      process.stdout.write(`wrote ${out}: ${files.join(', ')} (${(bytes / 2 ** 20).toFixed(1)} MiB, weights ${flags.quantize ?? 'float32'})\n`);
+      process.stdout.write(
+        `wrote ${out}: ${files.join(', ')} (${(bytes / 2 ** 20).toFixed(1)} MiB, weights ${flags.quantize ?? 'float32'})\n`,
+      );
     });
 }

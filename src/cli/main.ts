@@ -15,17 +15,25 @@ import { register as registerBench } from './bench';
 import { register as registerExport } from './export';
 
 const program = new Command();
-program
-  .name('facial')
-  .description('Train and use ResNet-50 facial-expression classifiers on FER2013 (TensorFlow.js)')
-  .showHelpAfterError();
+program.name('facial').description('Train and use ResNet-50 facial-expression classifiers on FER2013 (TensorFlow.js)').showHelpAfterError();
 
-for (const register of [registerPreprocess, registerTrain, registerVerify, registerPredict, registerReport, registerBench, registerExport]) {
+for (const register of [
+  registerPreprocess,
+  registerTrain,
+  registerVerify,
+  registerPredict,
+  registerReport,
+  registerBench,
+  registerExport,
+]) {
   register(program);
 }
 
 for (const cmd of program.commands) {
-  cmd.option('--backend <name>', `force a backend: ${BACKEND_NAMES.join(', ')} ('tensorflow' = tfjs-node-gpu or tfjs-node; default: FACIAL_BACKEND, else the fastest present)`);
+  cmd.option(
+    '--backend <name>',
+    `force a backend: ${BACKEND_NAMES.join(', ')} ('tensorflow' = tfjs-node-gpu or tfjs-node; default: FACIAL_BACKEND, else the fastest present)`,
+  );
 }
 program.hook('preAction', async (_program, action) => {
   const opts = action.opts() as { backend?: string; json?: boolean };
@@ -33,7 +41,9 @@ program.hook('preAction', async (_program, action) => {
     // Pure data work needs no backend, but a wrong name is still a mistake worth saying.
     const name = opts.backend ?? (process.env.FACIAL_BACKEND || undefined);
     if (name !== undefined && !(BACKEND_NAMES as readonly string[]).includes(name)) {
-      throw new Error(`${opts.backend !== undefined ? '--backend' : 'FACIAL_BACKEND'}: unknown backend '${name}' (choose one of ${BACKEND_NAMES.join(', ')})`);
+      throw new Error(
+        `${opts.backend !== undefined ? '--backend' : 'FACIAL_BACKEND'}: unknown backend '${name}' (choose one of ${BACKEND_NAMES.join(', ')})`,
+      );
     }
     return;
   }

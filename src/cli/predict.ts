@@ -6,14 +6,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import * as cliProgress from 'cli-progress';
 import { EMOTIONS } from '../data/emotions';
 import { isImageFile } from '../data/image-io';
 import { predict, PredictResult } from '../evaluation/predict';
-import { loadTrainedModel, ModelKind } from '../io/trained-model';
+import { loadTrainedModel } from '../io/trained-model';
+import { ModelKind } from '../models/registry';
 import { pretrainedModelPath } from '../io/pretrained';
-import { positiveInt } from './verify';
+import { modelKindFlag, positiveInt } from './flags';
 
 interface PredictFlags {
   model?: string;
@@ -52,35 +53,51 @@ export function formatPredictions(results: PredictResult[]): string {
   const header = ['file', 'emotion', ...EMOTIONS];
   const rows = ok.map((r) => [r.source, r.emotion, ...r.probabilities.map((p) => (100 * p).toFixed(2))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** Adds the predict subcommand to `program`. */
 export function register(program: Command): void {
-  program.command('predict')
+  program
+    .command('predict')
     .description('predict the emotion of PNG/JPEG images (any size, colour or grey; no face detection)')
     .argument('<images...>', 'image files and/or folders')
-    .option('--model <path>', 'tfjs model folder or model.json, or a Keras .h5 (then --image_size / --model_kind); default: the shipped FER2013 model')
+    .option(
+      '--model <path>',
+      'tfjs model folder or model.json, or a Keras .h5 (then --image_size / --model_kind); default: the shipped FER2013 model',
+    )
     .option('--json', 'print JSON: { predictions: [{file, emotion, label, probabilities}], errors: [{file, error}] }')
     .option('--batch_size <n>', 'images per forward pass', positiveInt('--batch_size'), 32)
     .option('--image_size <n>', 'input side for a .h5 model (48 or 200)', positiveInt('--image_size'))
-    .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', (v: string) => {
-      if (v !== 'resnet50' && v !== 'resnet50-anysize') throw new InvalidArgumentError(`--model_kind must be resnet50 or resnet50-anysize, got '${v}'`);
-      return v;
-    })
+    .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', modelKindFlag('--model_kind'))
     .option('--stretch', 'bytescale before resizing (default: on for models whose input is not 48, as they were trained)')
     .option('--no-stretch', 'never bytescale')
     .action(async (inputs: string[], flags: PredictFlags) => {
       const { files, missing } = collectImages(inputs);
-      const trained = await loadTrainedModel(flags.model ?? pretrainedModelPath(), { imageSize: flags.image_size, model: flags.model_kind });
-      const bar = process.stderr.isTTY && files.length > flags.batch_size
-        ? new cliProgress.SingleBar({ format: 'predict [{bar}] {value}/{total} images', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic)
-        : null;
+      const trained = await loadTrainedModel(flags.model ?? pretrainedModelPath(), {
+        imageSize: flags.image_size,
+        model: flags.model_kind,
+      });
+      const bar =
+        process.stderr.isTTY && files.length > flags.batch_size
+          ? new cliProgress.SingleBar(
+              { format: 'predict [{bar}] {value}/{total} images', stream: process.stderr, clearOnComplete: true },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
       bar?.start(files.length, 0);
       let results: PredictResult[];
       try {
-        results = await predict(trained.model, files, { batchSize: flags.batch_size, stretch: flags.stretch, onProgress: (done) => bar?.update(done) });
+        results = await predict(trained.model, files, {
+          batchSize: flags.batch_size,
+          stretch: flags.stretch,
+          onProgress: (done) => bar?.update(done),
+        });
       } finally {
         bar?.stop();
         trained.model.dispose();
@@ -90,10 +107,18 @@ export function register(program: Command): void {
         ...results.filter((r) => !r.ok).map((r) => ({ file: r.source, error: r.ok ? '' : r.error })),
       ];
       if (flags.json) {
-        const predictions = results.flatMap((r) => (r.ok ? [{
-          file: r.source, emotion: r.emotion, label: r.label,
-          probabilities: Object.fromEntries(EMOTIONS.map((e, i) => [e, r.probabilities[i]])),
-        }] : []));
+        const predictions = results.flatMap((r) =>
+          r.ok
+            ? [
+                {
+                  file: r.source,
+                  emotion: r.emotion,
+                  label: r.label,
+                  probabilities: Object.fromEntries(EMOTIONS.map((e, i) => [e, r.probabilities[i]])),
+                },
+              ]
+            : [],
+        );
         process.stdout.write(JSON.stringify({ predictions, errors }, null, 2) + '\n');
       } else {
         if (results.some((r) => r.ok)) process.stdout.write(formatPredictions(results));

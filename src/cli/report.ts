@@ -4,7 +4,7 @@
  * confusion matrix, per-class bars and the misclassified test faces.
  */
 import { Command } from 'commander';
-import { ModelKind } from '../io/trained-model';
+import { ModelKind } from '../models/registry';
 import { readTrainingLog, writeReport } from '../evaluation/report';
 import { formatSeedTable } from '../evaluation/verify';
 import { addVerifyOptions, checkWritableFolder, reportDetails, runVerify, VerifyFlags } from './verify';
@@ -19,7 +19,9 @@ interface ReportFlags extends Omit<VerifyFlags, 'model_weights' | 'model'> {
 
 /** Adds the report subcommand to `program`. */
 export function register(program: Command): void {
-  const cmd = program.command('report').description('score a model and write an HTML report with training curves, confusion matrix, class scores and misclassified faces');
+  const cmd = program
+    .command('report')
+    .description('score a model and write an HTML report with training curves, confusion matrix, class scores and misclassified faces');
   addVerifyOptions(cmd, { pathFlag: '--model', kindFlag: '--model_kind' })
     .requiredOption('--out <dir>', 'folder for index.html and the PNG files')
     .option('--log <csv>', 'training log written by the CSVLogger (epoch,loss,acc,val_loss,val_acc,lr)')
@@ -32,7 +34,12 @@ export function register(program: Command): void {
       try {
         process.stdout.write(formatSeedTable(results));
         const files = await writeReport(flags.out, {
-          results, faces: facial, log, logPath: flags.log, maxFaces: flags.faces, details: reportDetails(verifyFlags, trained),
+          results,
+          faces: facial,
+          log,
+          logPath: flags.log,
+          maxFaces: flags.faces,
+          details: reportDetails(verifyFlags, trained),
         });
         process.stdout.write(`wrote ${files.join('\n      ')}\n`);
       } finally {

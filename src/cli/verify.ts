@@ -10,12 +10,15 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as cliProgress from 'cli-progress';
 import { Facial, SplitName } from '../facial';
 import { FER_SIZE } from '../data/emotions';
+import { USAGE_OF_SPLIT } from '../data/fer-csv';
+import { inputPreparation } from '../models/registry';
 
-const USAGE_NAMES: Record<SplitName, string> = { train: 'Training', validation: 'PublicTest', test: 'PrivateTest' };
-import { isKerasWeightsFile, loadTrainedModel, ModelKind, TrainedModel } from '../io/trained-model';
+import { isKerasWeightsFile, loadTrainedModel, TrainedModel } from '../io/trained-model';
+import { ModelKind } from '../models/registry';
 import { ALL_SPLITS, evaluateModel, EvaluationResults, formatSeedTable, resultsToJson, SPLIT_TITLES } from '../evaluation/verify';
 import { readTrainingLog, writeReport } from '../evaluation/report';
 import { pretrainedModelPath } from '../io/pretrained';
+import { modelKindFlag, positiveInt } from './flags';
 
 /** Flags shared by `facial verify` and `facial report`. */
 export interface VerifyFlags {
@@ -36,15 +39,6 @@ export interface VerifyRun {
   results: EvaluationResults;
 }
 
-/** Parses a positive integer flag, naming the flag when it is not one. */
-export function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
-    return n;
-  };
-}
-
 /**
  * Adds the options of a verify run to `cmd`. `facial report` names the model path --model
  * (as predict does), so there the architecture flag becomes --model_kind.
@@ -52,17 +46,24 @@ export function positiveInt(flag: string) {
 export function addVerifyOptions(cmd: Command, { pathFlag = '--model_weights', kindFlag = '--model' } = {}): Command {
   return cmd
     .option(`${pathFlag} <path>`, 'tfjs model folder or model.json, or a Keras .h5 weights file; default: the shipped FER2013 model')
-    .option('--image_size <n>', '48 (raghakot ResNet-50, no stretch) or 200 (Keras ResNet50, stretch + bilinear); default: the model\'s input, or 200 for .h5', positiveInt('--image_size'))
+    .option(
+      '--image_size <n>',
+      "48 (raghakot ResNet-50, no stretch) or 200 (Keras ResNet50, stretch + bilinear); default: the model's input, or 200 for .h5",
+      positiveInt('--image_size'),
+    )
     .option('--data <path>', 'FER2013 CSV (plain or .gz); default fer2013/fer2013.csv, else the embedded sample')
     .option('--limit <n>', 'score at most N images per split', positiveInt('--limit'))
-    .option(`${kindFlag} <kind>`, 'architecture for a .h5 file: resnet50 or resnet50-anysize (default by --image_size)', (v: string) => {
-      if (v !== 'resnet50' && v !== 'resnet50-anysize') throw new InvalidArgumentError(`${kindFlag} must be resnet50 or resnet50-anysize, got '${v}'`);
-      return v as ModelKind;
-    })
+    .option(
+      `${kindFlag} <kind>`,
+      'architecture for a .h5 file: resnet50 or resnet50-anysize (default by --image_size)',
+      modelKindFlag(kindFlag),
+    )
     .option('--batch_size <n>', 'images per forward pass', positiveInt('--batch_size'), 50)
     .option('--splits <list>', 'comma-separated splits to score (train,validation,test)', (v: string) => {
       const splits = v.split(',').map((s) => s.trim());
-      for (const s of splits) if (!ALL_SPLITS.includes(s as SplitName)) throw new InvalidArgumentError(`--splits: unknown split '${s}' (use train, validation, test)`);
+      for (const s of splits)
+        if (!ALL_SPLITS.includes(s as SplitName))
+          throw new InvalidArgumentError(`--splits: unknown split '${s}' (use train, validation, test)`);
       return splits as SplitName[];
     });
 }
@@ -82,19 +83,32 @@ export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
   let facial: Facial;
   try {
     // As the seed: no resize (and so no stretch) at 48; resize with bytescale otherwise.
-    facial = await Facial.load({ csvPath: flags.data, resize: size === FER_SIZE ? undefined : size, compact: true, limit: flags.limit, splits: requested });
+    facial = await Facial.load({
+      csvPath: flags.data,
+      resize: inputPreparation(size).resize,
+      compact: true,
+      limit: flags.limit,
+      splits: requested,
+    });
   } catch (err) {
     trained.model.dispose();
     throw err;
   }
   // A split with no rows would print 0.00 everywhere: say it is empty and leave it out.
   const splits = requested.filter((s) => facial.count(s) > 0);
-  for (const s of requested) if (facial.count(s) === 0) process.stderr.write(`facial: ${facial.csvPath} has no ${SPLIT_TITLES[s]} rows (Usage ${USAGE_NAMES[s]}); left out\n`);
+  for (const s of requested)
+    if (facial.count(s) === 0)
+      process.stderr.write(`facial: ${facial.csvPath} has no ${SPLIT_TITLES[s]} rows (Usage ${USAGE_OF_SPLIT[s]}); left out\n`);
   if (splits.length === 0) {
     trained.model.dispose();
     throw new Error(`${facial.csvPath}: none of the splits ${requested.join(', ')} has any rows`);
   }
-  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: '{split} [{bar}] {value}/{total} images | {eta_formatted} left', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        { format: '{split} [{bar}] {value}/{total} images | {eta_formatted} left', stream: process.stderr, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   let current: SplitName | null = null;
   const results = await evaluateModel(trained.model, facial, splits, {
     batchSize: flags.batch_size,
@@ -111,7 +125,9 @@ export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
   bar?.stop();
   for (const s of splits) {
     const r = results[s]!;
-    process.stderr.write(`${SPLIT_TITLES[s]}: ${r.support} images in ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} images/s (${size}x${size}, batch ${flags.batch_size})\n`);
+    process.stderr.write(
+      `${SPLIT_TITLES[s]}: ${r.support} images in ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} images/s (${size}x${size}, batch ${flags.batch_size})\n`,
+    );
   }
   return { trained, facial, results };
 }
@@ -130,11 +146,11 @@ export function checkWritableFolder(dir: string, flag: string): void {
 
 /** Adds the verify subcommand to `program`. */
 export function register(program: Command): void {
-  const cmd = program.command('verify').description('score a trained model on FER2013 train/validation/test and print the seed\'s table');
+  const cmd = program.command('verify').description("score a trained model on FER2013 train/validation/test and print the seed's table");
   addVerifyOptions(cmd)
     .option('--json', 'print { Training: {accuracy, precision, recall, f1, confusion}, ... } in percent')
     .option('--report <dir>', 'also write an HTML report with charts into this folder')
-    .option('--log <csv>', 'training log (CSVLogger) for the report\'s curves')
+    .option('--log <csv>', "training log (CSVLogger) for the report's curves")
     .action(async (flags: VerifyFlags & { report?: string; log?: string }) => {
       const log = flags.log ? readTrainingLog(flags.log) : undefined; // fail on a bad log before the long scoring
       if (flags.report) checkWritableFolder(flags.report, '--report');
@@ -143,7 +159,13 @@ export function register(program: Command): void {
         if (flags.json) process.stdout.write(compactJson(resultsToJson(results)) + '\n');
         else process.stdout.write(formatSeedTable(results));
         if (flags.report) {
-          const files = await writeReport(flags.report, { results, faces: facial, log, logPath: flags.log, details: reportDetails(flags, trained) });
+          const files = await writeReport(flags.report, {
+            results,
+            faces: facial,
+            log,
+            logPath: flags.log,
+            details: reportDetails(flags, trained),
+          });
           process.stderr.write(`report: ${files.join(', ')}\n`);
         }
       } finally {
@@ -155,7 +177,10 @@ export function register(program: Command): void {
 
 /** Indented JSON with each innermost array of numbers (a confusion-matrix row) on one line. */
 export function compactJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_m, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`);
+  return JSON.stringify(value, null, 2).replace(
+    /\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g,
+    (_m, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`,
+  );
 }
 
 /** The run's facts shown at the top of a report. */
@@ -163,7 +188,8 @@ export function reportDetails(flags: VerifyFlags, trained: TrainedModel): Record
   return {
     model: `${flags.model_weights ?? pretrainedModelPath()} (${trained.format}, ${trained.imageSize}x${trained.imageSize})`,
     data: flags.data ?? 'default (fer2013/fer2013.csv or the embedded sample)',
-    preprocessing: trained.imageSize === FER_SIZE ? '48x48 as stored, x/255 - 0.5' : `bytescale + PIL bilinear to ${trained.imageSize}, x/255 - 0.5`,
+    preprocessing:
+      trained.imageSize === FER_SIZE ? '48x48 as stored, x/255 - 0.5' : `bytescale + PIL bilinear to ${trained.imageSize}, x/255 - 0.5`,
     ...(flags.limit ? { limit: `${flags.limit} images per split` } : {}),
     date: new Date().toISOString(),
   };

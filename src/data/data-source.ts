@@ -28,6 +28,15 @@ export interface DataSource {
   batches(epoch: number, fromBatch?: number): AsyncIterableIterator<Batch>;
   /** Examples per class, for class_weight 'balanced'. */
   classCounts?(): number[];
+  /** The same batches with the images as a typed array (sources that have them so), for augmentation before any tensor. */
+  arrayBatches?(epoch: number, fromBatch?: number): AsyncIterableIterator<ArrayBatch>;
+}
+
+/** One batch's images as a typed array [N,h,w,c] and its one-hot targets; the consumer disposes `ys`. */
+export interface ArrayBatch {
+  pixels: Float32Array;
+  shape: [number, number, number, number];
+  ys: tf.Tensor2D;
 }
 
 /** Options shared by the in-memory adapters. */
@@ -49,6 +58,8 @@ export interface FacialLike {
   count(split: SplitName): number;
   classCounts(split: SplitName): number[];
   batch(split: SplitName, indices: ArrayLike<number>): { xs: tf.Tensor4D; ys: tf.Tensor2D };
+  /** As batch(), with the images left as a typed array. */
+  batchPixels?(split: SplitName, indices: ArrayLike<number>): ArrayBatch;
 }
 
 /**
@@ -72,6 +83,14 @@ export function fromFacial(facial: FacialLike, split: SplitName, opts: BatchingO
         yield facial.batch(split, order.subarray(start, Math.min(n, start + batchSize)));
       }
     },
+    arrayBatches: facial.batchPixels
+      ? async function* (epoch: number, fromBatch = 0) {
+        const order = epochOrder(n, shuffle, seed, epoch);
+        for (let start = fromBatch * batchSize; start < n; start += batchSize) {
+          yield facial.batchPixels!(split, order.subarray(start, Math.min(n, start + batchSize)));
+        }
+      }
+      : undefined,
   };
 }
 

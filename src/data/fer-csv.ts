@@ -216,6 +216,7 @@ export class FerRowCollector {
     this.col = { emotion: names.indexOf('emotion'), pixels: names.indexOf('pixels'), usage: names.indexOf('Usage') };
     const missing = Object.entries({ emotion: this.col.emotion, pixels: this.col.pixels, Usage: this.col.usage })
       .filter(([, i]) => i < 0).map(([name]) => name);
+    // eslint-disable-next-line no-control-regex -- control bytes are exactly what marks a binary file
     if (missing.length > 0 && /[\x00-\x08\x0e-\x1f]/.test(fields.join(','))) {
       throw new FerCsvError(this.file, line, 'not a FER2013 CSV: the file is binary (expected the text header emotion,pixels,Usage)');
     }

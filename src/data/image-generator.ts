@@ -161,18 +161,23 @@ export class ImageDataGenerator {
    * stream depends only on (seed, epoch, batch), so resumed runs repeat it.
    */
   flowFromSource(source: DataSource, opts: { seed?: number } = {}): DataSource {
-    const gen = this;
     const seed = opts.seed ?? 0;
+    const transform = (pixels: Float32Array, shape: [number, number, number, number], epoch: number, b: number) =>
+      tf.tensor4d(this.transformBatch(pixels, shape[0], [shape[1], shape[2], shape[3]], mulberry32(mixSeed(seed, epoch, b, 0xa06))), shape);
     return {
       size: source.size, numBatches: source.numBatches, imageSize: source.imageSize,
       classCounts: source.classCounts?.bind(source),
       async *batches(epoch: number, fromBatch = 0) {
         let b = fromBatch;
+        if (source.arrayBatches) {
+          // Augment the typed array before any tensor exists: no tensor -> dataSync -> tensor trip.
+          for await (const { pixels, shape, ys } of source.arrayBatches(epoch, fromBatch)) yield { xs: transform(pixels, shape, epoch, b++), ys };
+          return;
+        }
         for await (const { xs, ys } of source.batches(epoch, fromBatch)) {
-          const [n, h, w, c] = xs.shape;
-          const out = gen.transformBatch(xs.dataSync() as Float32Array, n, [h, w, c], mulberry32(mixSeed(seed, epoch, b++, 0xa06)));
+          const out = transform(xs.dataSync() as Float32Array, xs.shape, epoch, b++);
           xs.dispose();
-          yield { xs: tf.tensor4d(out, [n, h, w, c]), ys };
+          yield { xs: out, ys };
         }
       },
     };

@@ -94,8 +94,10 @@ export async function selectBackend(forced?: string, opts: SelectBackendOptions 
     throw new Error(`${from}: unknown backend '${requested}' (choose one of ${BACKEND_NAMES.join(', ')})`);
   }
   const candidates: Array<'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'> =
-    requested === undefined ? ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']
-      : requested === 'tensorflow' ? ['tfjs-node-gpu', 'tfjs-node']
+    requested === undefined
+      ? ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']
+      : requested === 'tensorflow'
+        ? ['tfjs-node-gpu', 'tfjs-node']
         : [requested as 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'];
   const reasons: string[] = [];
   for (const name of candidates) {
@@ -128,7 +130,10 @@ let ensured: Promise<unknown> | null = null;
 export async function ensureBackend(): Promise<void> {
   const engine = tf.engine() as unknown as { backendName: string | null; pendingBackendInit?: Promise<boolean> };
   if (engine.pendingBackendInit) await engine.pendingBackendInit;
-  if (ensured) { await ensured; return; }
+  if (ensured) {
+    await ensured;
+    return;
+  }
   if (engine.backendName) return;
   ensured = selectBackend();
   await ensured;

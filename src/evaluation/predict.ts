@@ -7,7 +7,8 @@
  * reported by name and the others are still scored.
  */
 import * as tf from '@tensorflow/tfjs';
-import { EMOTIONS, Emotion, FER_SIZE } from '../data/emotions';
+import { EMOTIONS, Emotion } from '../data/emotions';
+import { inputPreparation } from '../models/registry';
 import { RawImage, readImage, toGrayscale } from '../data/image-io';
 import { NORMALISE_TABLE, prepareFaceInto } from '../data/resize';
 import { fastPredictor } from '../models/inference';
@@ -65,7 +66,12 @@ export function modelInputSide(model: tf.LayersModel): number {
  * Grayscale, (stretch), resize and normalise one decoded image into `out` (side * side
  * floats), exactly the pipeline the training data went through.
  */
-export function preprocessImage(img: RawImage, side: number, stretch: boolean, out: Float32Array = new Float32Array(side * side)): Float32Array {
+export function preprocessImage(
+  img: RawImage,
+  side: number,
+  stretch: boolean,
+  out: Float32Array = new Float32Array(side * side),
+): Float32Array {
   const gray = toGrayscale(img);
   const resized = new Uint8Array(side * side);
   prepareFaceInto(gray, img.width, img.height, side, stretch, resized);
@@ -81,7 +87,7 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
   const batchSize = opts.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
   const side = modelInputSide(model);
-  const stretch = opts.stretch ?? side !== FER_SIZE;
+  const stretch = opts.stretch ?? inputPreparation(side).stretch;
   const results: PredictResult[] = new Array(images.length);
   const predictor = fastPredictor(model); // BN folded into the convolutions on wasm
   try {

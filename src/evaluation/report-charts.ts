@@ -75,30 +75,85 @@ async function renderChart(config: ChartConfiguration, width: number, height: nu
 export async function plotTrainingCurves(rows: TrainingLogRow[], panelWidth = 420, height = 320): Promise<Buffer> {
   const epochs = rows.map((r) => String(r.epoch + 1)); // CSVLogger counts epochs from 0; people count from 1
   const series = (label: string, data: number[], colour: string, dashed = false) => ({
-    label, data: data.map((v) => (Number.isFinite(v) ? v : null)), borderColor: colour, backgroundColor: colour,
-    borderDash: dashed ? [6, 4] : [], pointRadius: rows.length > 40 ? 0 : 2, borderWidth: 2, spanGaps: true,
+    label,
+    data: data.map((v) => (Number.isFinite(v) ? v : null)),
+    borderColor: colour,
+    backgroundColor: colour,
+    borderDash: dashed ? [6, 4] : [],
+    pointRadius: rows.length > 40 ? 0 : 2,
+    borderWidth: 2,
+    spanGaps: true,
   });
   const common = (title: string, yTitle: string) => ({
     plugins: { title: { display: true, text: title, font: { size: 15 } }, legend: { position: 'bottom' as const } },
     scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: yTitle } } },
   });
-  const loss = await renderChart({
-    type: 'line',
-    data: { labels: epochs, datasets: [series('train loss', rows.map((r) => r.loss), TRAIN_COLOUR), series('validation loss', rows.map((r) => r.val_loss), VAL_COLOUR)] },
-    options: common('Loss', 'categorical cross-entropy'),
-  }, panelWidth, height);
-  const acc = await renderChart({
-    type: 'line',
-    data: { labels: epochs, datasets: [series('train accuracy', rows.map((r) => 100 * r.acc), TRAIN_COLOUR), series('validation accuracy', rows.map((r) => 100 * r.val_acc), VAL_COLOUR)] },
-    options: common('Accuracy', 'percent'),
-  }, panelWidth, height);
+  const loss = await renderChart(
+    {
+      type: 'line',
+      data: {
+        labels: epochs,
+        datasets: [
+          series(
+            'train loss',
+            rows.map((r) => r.loss),
+            TRAIN_COLOUR,
+          ),
+          series(
+            'validation loss',
+            rows.map((r) => r.val_loss),
+            VAL_COLOUR,
+          ),
+        ],
+      },
+      options: common('Loss', 'categorical cross-entropy'),
+    },
+    panelWidth,
+    height,
+  );
+  const acc = await renderChart(
+    {
+      type: 'line',
+      data: {
+        labels: epochs,
+        datasets: [
+          series(
+            'train accuracy',
+            rows.map((r) => 100 * r.acc),
+            TRAIN_COLOUR,
+          ),
+          series(
+            'validation accuracy',
+            rows.map((r) => 100 * r.val_acc),
+            VAL_COLOUR,
+          ),
+        ],
+      },
+      options: common('Accuracy', 'percent'),
+    },
+    panelWidth,
+    height,
+  );
   const lrOptions = common('Learning rate', 'lr (log scale)');
   const lrPositive = rows.every((r) => !(r.lr <= 0));
-  const lr = await renderChart({
-    type: 'line',
-    data: { labels: epochs, datasets: [series('learning rate', rows.map((r) => r.lr), '#2ca02c')] },
-    options: { ...lrOptions, scales: { ...lrOptions.scales, y: { ...lrOptions.scales.y, type: lrPositive ? 'logarithmic' : 'linear' } } },
-  }, panelWidth, height);
+  const lr = await renderChart(
+    {
+      type: 'line',
+      data: {
+        labels: epochs,
+        datasets: [
+          series(
+            'learning rate',
+            rows.map((r) => r.lr),
+            '#2ca02c',
+          ),
+        ],
+      },
+      options: { ...lrOptions, scales: { ...lrOptions.scales, y: { ...lrOptions.scales.y, type: lrPositive ? 'logarithmic' : 'linear' } } },
+    },
+    panelWidth,
+    height,
+  );
   const out = createCanvas(panelWidth * 3, height);
   const ctx = out.getContext('2d');
   [loss, acc, lr].forEach((c, i) => ctx.drawImage(c, i * panelWidth, 0));
@@ -106,26 +161,42 @@ export async function plotTrainingCurves(rows: TrainingLogRow[], panelWidth = 42
 }
 
 /** Per-class precision, recall and F1 as grouped bars (percent), with the macro means in the title. */
-export async function plotClassBars(report: ClassificationReport, names: readonly string[] = EMOTIONS, width = 760, height = 360): Promise<Buffer> {
+export async function plotClassBars(
+  report: ClassificationReport,
+  names: readonly string[] = EMOTIONS,
+  width = 760,
+  height = 360,
+): Promise<Buffer> {
   const pct = (v: number) => 100 * v;
-  const canvas = await renderChart({
-    type: 'bar',
-    data: {
-      labels: report.perClass.map((c, i) => `${names[i] ?? i} (${c.support})`),
-      datasets: [
-        { label: 'precision', data: report.perClass.map((c) => pct(c.precision)), backgroundColor: '#4c72b0' },
-        { label: 'recall', data: report.perClass.map((c) => pct(c.recall)), backgroundColor: '#dd8452' },
-        { label: 'F1', data: report.perClass.map((c) => pct(c.f1)), backgroundColor: '#55a868' },
-      ],
-    },
-    options: {
-      plugins: {
-        title: { display: true, font: { size: 15 }, text: `Per-class scores (macro P ${pct(report.precision).toFixed(2)}, R ${pct(report.recall).toFixed(2)}, F1 ${pct(report.f1).toFixed(2)})` },
-        legend: { position: 'bottom' },
+  const canvas = await renderChart(
+    {
+      type: 'bar',
+      data: {
+        labels: report.perClass.map((c, i) => `${names[i] ?? i} (${c.support})`),
+        datasets: [
+          { label: 'precision', data: report.perClass.map((c) => pct(c.precision)), backgroundColor: '#4c72b0' },
+          { label: 'recall', data: report.perClass.map((c) => pct(c.recall)), backgroundColor: '#dd8452' },
+          { label: 'F1', data: report.perClass.map((c) => pct(c.f1)), backgroundColor: '#55a868' },
+        ],
       },
-      scales: { y: { min: 0, max: 100, title: { display: true, text: 'percent' } }, x: { title: { display: true, text: 'class (support)' } } },
+      options: {
+        plugins: {
+          title: {
+            display: true,
+            font: { size: 15 },
+            text: `Per-class scores (macro P ${pct(report.precision).toFixed(2)}, R ${pct(report.recall).toFixed(2)}, F1 ${pct(report.f1).toFixed(2)})`,
+          },
+          legend: { position: 'bottom' },
+        },
+        scales: {
+          y: { min: 0, max: 100, title: { display: true, text: 'percent' } },
+          x: { title: { display: true, text: 'class (support)' } },
+        },
+      },
     },
-  }, width, height);
+    width,
+    height,
+  );
   return canvas.toBuffer('image/png');
 }
 
@@ -136,8 +207,12 @@ export async function plotClassBars(report: ClassificationReport, names: readonl
  */
 export function plotConfusionMatrix(confusion: number[][], names: readonly string[] = EMOTIONS, cell = 72): Buffer {
   const k = confusion.length;
-  const left = 110, top = 60, right = 20, bottom = 80;
-  const width = left + k * cell + right, height = top + k * cell + bottom;
+  const left = 110,
+    top = 60,
+    right = 20,
+    bottom = 80;
+  const width = left + k * cell + right,
+    height = top + k * cell + bottom;
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = 'white';
@@ -152,7 +227,8 @@ export function plotConfusionMatrix(confusion: number[][], names: readonly strin
     for (let p = 0; p < k; p++) {
       const count = confusion[t][p];
       const frac = rowTotal === 0 ? 0 : count / rowTotal;
-      const x = left + p * cell, y = top + t * cell;
+      const x = left + p * cell,
+        y = top + t * cell;
       ctx.fillStyle = heat(frac);
       ctx.fillRect(x, y, cell, cell);
       ctx.strokeStyle = t === p ? '#111' : '#ddd';
@@ -191,7 +267,8 @@ export function plotConfusionMatrix(confusion: number[][], names: readonly strin
 
 /** White (0) to dark blue (1), as matplotlib's 'Blues'. */
 function heat(frac: number): string {
-  const lo = [247, 251, 255], hi = [8, 48, 107];
+  const lo = [247, 251, 255],
+    hi = [8, 48, 107];
   const c = lo.map((v, i) => Math.round(v + (hi[i] - v) * Math.min(1, Math.max(0, frac))));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
@@ -201,10 +278,13 @@ function heat(frac: number): string {
  * and captioned with the true label, the prediction and its probability.
  */
 export function plotFaceGrid(faces: FaceSample[], names: readonly string[] = EMOTIONS, columns = 6, tile = 120): Buffer {
-  const captionH = 36, pad = 8, titleH = 34;
+  const captionH = 36,
+    pad = 8,
+    titleH = 34;
   const cols = Math.max(1, Math.min(columns, faces.length || 1));
   const rows = Math.max(1, Math.ceil(faces.length / cols));
-  const width = pad + cols * (tile + pad), height = titleH + rows * (tile + captionH + pad) + pad;
+  const width = pad + cols * (tile + pad),
+    height = titleH + rows * (tile + captionH + pad) + pad;
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = 'white';
@@ -215,7 +295,8 @@ export function plotFaceGrid(faces: FaceSample[], names: readonly string[] = EMO
   ctx.textBaseline = 'middle';
   ctx.fillText(faces.length ? 'Misclassified test faces' : 'No misclassified test faces', width / 2, titleH / 2);
   faces.forEach((face, i) => {
-    const x = pad + (i % cols) * (tile + pad), y = titleH + Math.floor(i / cols) * (tile + captionH + pad);
+    const x = pad + (i % cols) * (tile + pad),
+      y = titleH + Math.floor(i / cols) * (tile + captionH + pad);
     drawGray(ctx, face, x, y, tile);
     ctx.font = `11px ${FONT}`;
     ctx.fillStyle = '#1a7f37';

@@ -57,10 +57,15 @@ export function parseTrainingLog(text: string, source = '<log>'): TrainingLogRow
   const fields = parsed.meta.fields ?? [];
   const column = (...names: string[]) => names.find((n) => fields.includes(n));
   const cols = {
-    epoch: column('epoch'), loss: column('loss'), acc: column('acc', 'accuracy'),
-    val_loss: column('val_loss'), val_acc: column('val_acc', 'val_accuracy'), lr: column('lr', 'learning_rate'),
+    epoch: column('epoch'),
+    loss: column('loss'),
+    acc: column('acc', 'accuracy'),
+    val_loss: column('val_loss'),
+    val_acc: column('val_acc', 'val_accuracy'),
+    lr: column('lr', 'learning_rate'),
   };
-  if (!cols.epoch || !cols.loss) throw new Error(`${source}:1: expected a CSVLogger header with epoch and loss columns, got '${fields.join(',')}'`);
+  if (!cols.epoch || !cols.loss)
+    throw new Error(`${source}:1: expected a CSVLogger header with epoch and loss columns, got '${fields.join(',')}'`);
   const rows = parsed.data.map((row, i) => {
     const value = (key: keyof typeof cols, required = false): number => {
       const name = cols[key];
@@ -73,13 +78,22 @@ export function parseTrainingLog(text: string, source = '<log>'): TrainingLogRow
       }
       return v;
     };
-    return { epoch: value('epoch', true), loss: value('loss'), acc: value('acc'), val_loss: value('val_loss'), val_acc: value('val_acc'), lr: value('lr') };
+    return {
+      epoch: value('epoch', true),
+      loss: value('loss'),
+      acc: value('acc'),
+      val_loss: value('val_loss'),
+      val_acc: value('val_acc'),
+      lr: value('lr'),
+    };
   });
   // Epochs must ascend: a repeated or earlier epoch means two runs' logs were mixed (a resume
   // that found no state appended to an old log), and the curves would be nonsense.
   rows.forEach((r, i) => {
     if (i > 0 && r.epoch <= rows[i - 1].epoch) {
-      throw new Error(`${source}:${i + 2}: epoch ${r.epoch} follows epoch ${rows[i - 1].epoch} (a duplicated or out-of-order epoch: logs of two runs mixed?)`);
+      throw new Error(
+        `${source}:${i + 2}: epoch ${r.epoch} follows epoch ${rows[i - 1].epoch} (a duplicated or out-of-order epoch: logs of two runs mixed?)`,
+      );
     }
   });
   return rows;
@@ -100,8 +114,12 @@ export function pickMisclassified(evaluation: SplitEvaluation, raw: { pixels: Ui
   wrong.sort((a, b) => evaluation.confidence[b] - evaluation.confidence[a] || a - b);
   const px = FER_SIZE * FER_SIZE;
   return wrong.slice(0, max).map((i) => ({
-    pixels: raw.pixels.subarray(i * px, (i + 1) * px), width: FER_SIZE, height: FER_SIZE,
-    trueLabel: evaluation.yTrue[i], predLabel: evaluation.yPred[i], confidence: evaluation.confidence[i],
+    pixels: raw.pixels.subarray(i * px, (i + 1) * px),
+    width: FER_SIZE,
+    height: FER_SIZE,
+    trueLabel: evaluation.yTrue[i],
+    predLabel: evaluation.yPred[i],
+    confidence: evaluation.confidence[i],
   }));
 }
 
@@ -116,15 +134,35 @@ export async function writeReport(outDir: string, inputs: ReportInputs): Promise
   if (!split || !evaluation) throw new Error('writeReport: no evaluated split to report on');
   const images: { file: string; title: string; caption: string; png: Buffer }[] = [];
   if (inputs.log && inputs.log.length > 0) {
-    images.push({ file: REPORT_FILES.curves, title: 'Training curves', caption: `From ${inputs.logPath ?? 'the training log'} (${inputs.log.length} epochs).`, png: await plotTrainingCurves(inputs.log) });
+    images.push({
+      file: REPORT_FILES.curves,
+      title: 'Training curves',
+      caption: `From ${inputs.logPath ?? 'the training log'} (${inputs.log.length} epochs).`,
+      png: await plotTrainingCurves(inputs.log),
+    });
   }
   const splitTitle = SPLIT_TITLES[split];
-  images.push({ file: REPORT_FILES.confusion, title: `Confusion matrix, ${splitTitle}`, caption: 'Rows are the true class, columns the prediction; shading is the fraction of the row.', png: plotConfusionMatrix(evaluation.confusion) });
-  images.push({ file: REPORT_FILES.classes, title: `Per-class precision, recall and F1, ${splitTitle}`, caption: 'Support (number of true images) in brackets.', png: await plotClassBars(evaluation) });
+  images.push({
+    file: REPORT_FILES.confusion,
+    title: `Confusion matrix, ${splitTitle}`,
+    caption: 'Rows are the true class, columns the prediction; shading is the fraction of the row.',
+    png: plotConfusionMatrix(evaluation.confusion),
+  });
+  images.push({
+    file: REPORT_FILES.classes,
+    title: `Per-class precision, recall and F1, ${splitTitle}`,
+    caption: 'Support (number of true images) in brackets.',
+    png: await plotClassBars(evaluation),
+  });
   const raw = inputs.faces?.raw(split);
   if (raw) {
     const faces = pickMisclassified(evaluation, raw, inputs.maxFaces ?? 36);
-    images.push({ file: REPORT_FILES.faces, title: `Misclassified faces, ${splitTitle}`, caption: `The ${faces.length} most confident mistakes of ${evaluation.yPred.length - Math.round(evaluation.accuracy * evaluation.support)}, as 48x48 originals.`, png: plotFaceGrid(faces) });
+    images.push({
+      file: REPORT_FILES.faces,
+      title: `Misclassified faces, ${splitTitle}`,
+      caption: `The ${faces.length} most confident mistakes of ${evaluation.yPred.length - Math.round(evaluation.accuracy * evaluation.support)}, as 48x48 originals.`,
+      png: plotFaceGrid(faces),
+    });
   }
   fs.mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
@@ -139,23 +177,40 @@ export async function writeReport(outDir: string, inputs: ReportInputs): Promise
   return written;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-function renderHtml(inputs: ReportInputs, evaluation: SplitEvaluation, images: { file: string; title: string; caption: string; png: Buffer }[]): string {
+function renderHtml(
+  inputs: ReportInputs,
+  evaluation: SplitEvaluation,
+  images: { file: string; title: string; caption: string; png: Buffer }[],
+): string {
   const title = inputs.title ?? 'Facial expression model report';
-  const details = Object.entries(inputs.details ?? {}).map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('');
-  const rows = ALL_SPLITS.filter((s) => inputs.results[s]).map((s) => {
-    const r = inputs.results[s]!;
-    return `<tr><th>${SPLIT_TITLES[s]}</th>${[r.accuracy, r.precision, r.recall, r.f1].map((v) => `<td>${percent(v)}</td>`).join('')}<td>${r.support}</td><td>${r.imagesPerSecond.toFixed(1)}</td></tr>`;
-  }).join('\n');
+  const details = Object.entries(inputs.details ?? {})
+    .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
+    .join('');
+  const rows = ALL_SPLITS.filter((s) => inputs.results[s])
+    .map((s) => {
+      const r = inputs.results[s]!;
+      return `<tr><th>${SPLIT_TITLES[s]}</th>${[r.accuracy, r.precision, r.recall, r.f1].map((v) => `<td>${percent(v)}</td>`).join('')}<td>${r.support}</td><td>${r.imagesPerSecond.toFixed(1)}</td></tr>`;
+    })
+    .join('\n');
   const notes: string[] = [];
-  if (evaluation.neverPredicted.length) notes.push(`Never predicted on ${SPLIT_TITLES[evaluation.split]} (precision counted as 0, as scikit-learn): ${evaluation.neverPredicted.map((i) => EMOTIONS[i]).join(', ')}.`);
-  if (evaluation.absentFromTrue.length) notes.push(`No true images of ${evaluation.absentFromTrue.map((i) => EMOTIONS[i]).join(', ')} (recall 0, still in the macro mean).`);
-  const figures = images.map((img) => `<figure>
+  if (evaluation.neverPredicted.length)
+    notes.push(
+      `Never predicted on ${SPLIT_TITLES[evaluation.split]} (precision counted as 0, as scikit-learn): ${evaluation.neverPredicted.map((i) => EMOTIONS[i]).join(', ')}.`,
+    );
+  if (evaluation.absentFromTrue.length)
+    notes.push(`No true images of ${evaluation.absentFromTrue.map((i) => EMOTIONS[i]).join(', ')} (recall 0, still in the macro mean).`);
+  const figures = images
+    .map(
+      (img) => `<figure>
   <h2>${escapeHtml(img.title)}</h2>
   <a href="${img.file}"><img src="data:image/png;base64,${img.png.toString('base64')}" alt="${escapeHtml(img.title)}" data-file="${img.file}"></a>
   <figcaption>${escapeHtml(img.caption)} File: <a href="${img.file}">${img.file}</a></figcaption>
-</figure>`).join('\n');
+</figure>`,
+    )
+    .join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

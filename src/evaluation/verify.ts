@@ -58,9 +58,15 @@ export const ALL_SPLITS: SplitName[] = ['train', 'validation', 'test'];
  * sklearn-style report per split (see classificationReport). Inference only: the model is
  * called with training=false, so BatchNorm uses its moving statistics and dropout is off.
  */
-export async function evaluateModel(model: tf.LayersModel, facial: EvaluationData, splits: SplitName[] = ALL_SPLITS, opts: EvaluateOptions = {}): Promise<EvaluationResults> {
+export async function evaluateModel(
+  model: tf.LayersModel,
+  facial: EvaluationData,
+  splits: SplitName[] = ALL_SPLITS,
+  opts: EvaluateOptions = {},
+): Promise<EvaluationResults> {
   const batchSize = opts.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`evaluateModel: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`evaluateModel: batchSize must be a positive integer, got ${batchSize}`);
   const results: EvaluationResults = {};
   // Compiled once for all splits: on wasm it folds BN into the convolutions (same outputs, ~2x faster).
   const predictor = fastPredictor(model);
@@ -74,8 +80,14 @@ export async function evaluateModel(model: tf.LayersModel, facial: EvaluationDat
   return results;
 }
 
-async function evaluateSplit(model: tf.LayersModel, predictor: Predictor, facial: EvaluationData, split: SplitName, batchSize: number,
-  onBatch?: EvaluateOptions['onBatch']): Promise<SplitEvaluation> {
+async function evaluateSplit(
+  model: tf.LayersModel,
+  predictor: Predictor,
+  facial: EvaluationData,
+  split: SplitName,
+  batchSize: number,
+  onBatch?: EvaluateOptions['onBatch'],
+): Promise<SplitEvaluation> {
   const n = facial.count(split);
   const yTrue = facial.labels(split);
   const numClasses = outputClasses(model);
@@ -109,7 +121,8 @@ async function evaluateSplit(model: tf.LayersModel, predictor: Predictor, facial
 function outputClasses(model: tf.LayersModel): number {
   const shape = model.outputs[0].shape;
   const k = shape[shape.length - 1];
-  if (shape.length !== 2 || typeof k !== 'number') throw new Error(`evaluateModel: expected a model with output [N, classes], got [${shape}]`);
+  if (shape.length !== 2 || typeof k !== 'number')
+    throw new Error(`evaluateModel: expected a model with output [N, classes], got [${shape}]`);
   return k;
 }
 
@@ -137,12 +150,21 @@ export function percent(fraction: number): string {
  * The `--json` form of the results: { Training: {accuracy, precision, recall, f1, confusion}, ... }
  * with scores in percent (rounded to 1e-4) and the confusion matrix as counts.
  */
-export function resultsToJson(results: Partial<Record<SplitName, ClassificationReport>>): Record<string, { accuracy: number; precision: number; recall: number; f1: number; confusion: number[][] }> {
+export function resultsToJson(
+  results: Partial<Record<SplitName, ClassificationReport>>,
+): Record<string, { accuracy: number; precision: number; recall: number; f1: number; confusion: number[][] }> {
   const out: ReturnType<typeof resultsToJson> = {};
   const pct = (v: number) => Math.round(v * 1e6) / 1e4;
   for (const s of ALL_SPLITS) {
     const r = results[s];
-    if (r) out[SPLIT_TITLES[s]] = { accuracy: pct(r.accuracy), precision: pct(r.precision), recall: pct(r.recall), f1: pct(r.f1), confusion: r.confusion };
+    if (r)
+      out[SPLIT_TITLES[s]] = {
+        accuracy: pct(r.accuracy),
+        precision: pct(r.precision),
+        recall: pct(r.recall),
+        f1: pct(r.f1),
+        confusion: r.confusion,
+      };
   }
   return out;
 }

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileSystemIO, SaveOptions } from './model-io';
+import type { QuantizeDtype } from './quantize';
 import { atomicRename, leftoversOf } from './leftovers';
 import { saveKerasWeights } from './keras-h5';
 
@@ -39,7 +40,11 @@ export function swapFolder(staged: string, target: string): void {
  * model.json with `<name>.weights.bin` beside it; any other path → a folder holding model.json +
  * model.weights.bin. Each file (or the folder as a whole) appears atomically.
  */
-export async function saveCheckpoint(model: tf.LayersModel, target: string, opts: { weightsOnly?: boolean } & SaveOptions = {}): Promise<void> {
+export async function saveCheckpoint(
+  model: tf.LayersModel,
+  target: string,
+  opts: { weightsOnly?: boolean } & SaveOptions = {},
+): Promise<void> {
   fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
   const staged = tmpName(target);
   try {
@@ -62,5 +67,16 @@ export async function saveCheckpoint(model: tf.LayersModel, target: string, opts
   } catch (err) {
     fs.rmSync(staged, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Saves `{prefix}_model.json` (+ `.weights.bin`) and `{prefix}_weights.h5`, atomically. */
+export async function saveWithPrefix(model: tf.LayersModel, prefix: string, opts: { quantize?: QuantizeDtype } = {}): Promise<void> {
+  await saveCheckpoint(model, `${prefix}_model.json`, opts);
+  try {
+    await saveCheckpoint(model, `${prefix}_weights.h5`);
+  } catch (err) {
+    // The tfjs model above is the primary artefact; the Keras copy must not lose it.
+    process.stderr.write(`warning: could not write ${prefix}_weights.h5: ${(err as Error).message}\n`);
   }
 }

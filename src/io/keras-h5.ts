@@ -130,7 +130,8 @@ async function readKerasFile(h5Path: string, who: string): Promise<{ layers: Fil
       if (weightNames === undefined) throw new Error(`${who}: ${h5Path}, layer '${name}' has no 'weight_names' attribute`);
       const values = weightNames.map((wn) => {
         const ds = group.get(wn);
-        if (!(ds instanceof h5wasm.Dataset)) throw new Error(`${who}: ${h5Path}, layer '${name}' lists weight '${wn}' but has no dataset for it`);
+        if (!(ds instanceof h5wasm.Dataset))
+          throw new Error(`${who}: ${h5Path}, layer '${name}' lists weight '${wn}' but has no dataset for it`);
         const raw = ds.value;
         if (!(raw instanceof Float32Array || raw instanceof Float64Array)) {
           throw new Error(`${who}: ${h5Path}, weight '${name}/${wn}' is not a float array (dtype ${JSON.stringify(ds.dtype)})`);
@@ -168,18 +169,27 @@ function ensureGroups(group: H5.Group, parts: string[]): H5.Group {
 const shapeStr = (s: ArrayLike<number | null>) => `[${Array.from(s).join(', ')}]`;
 
 /** Pairs one model layer with one file layer, checking weight count and every shape. */
-function matchLayer(who: string, h5Path: string, layer: tf.layers.Layer, fileLayer: FileLayer,
-  position: string): Array<[tf.LayerVariable, { data: Float32Array; shape: number[] }]> {
+function matchLayer(
+  who: string,
+  h5Path: string,
+  layer: tf.layers.Layer,
+  fileLayer: FileLayer,
+  position: string,
+): Array<[tf.LayerVariable, { data: Float32Array; shape: number[] }]> {
   const weights = layer.weights;
   if (weights.length !== fileLayer.values.length) {
-    throw new Error(`${who}: ${position} model layer '${layer.name}' has ${weights.length} weights but `
-      + `layer '${fileLayer.name}' in ${h5Path} has ${fileLayer.values.length}`);
+    throw new Error(
+      `${who}: ${position} model layer '${layer.name}' has ${weights.length} weights but ` +
+        `layer '${fileLayer.name}' in ${h5Path} has ${fileLayer.values.length}`,
+    );
   }
   return weights.map((w, i) => {
     const saved = fileLayer.values[i];
     if (shapeStr(w.shape) !== shapeStr(saved.shape)) {
-      throw new Error(`${who}: ${position} model layer '${layer.name}' weight ${w.originalName} has shape `
-        + `${shapeStr(w.shape)} but '${fileLayer.name}/${fileLayer.weightNames[i]}' in ${h5Path} has shape ${shapeStr(saved.shape)}`);
+      throw new Error(
+        `${who}: ${position} model layer '${layer.name}' weight ${w.originalName} has shape ` +
+          `${shapeStr(w.shape)} but '${fileLayer.name}/${fileLayer.weightNames[i]}' in ${h5Path} has shape ${shapeStr(saved.shape)}`,
+      );
     }
     return [w, saved];
   });
@@ -191,8 +201,11 @@ function matchLayer(who: string, h5Path: string, layer: tf.layers.Layer, fileLay
  * `load_weights`; with `byName`, as `load_weights(by_name=True)`. Everything is read and
  * checked first: on any mismatch the error names the layer and shapes and no weight changes.
  */
-export async function loadKerasWeights(model: tf.LayersModel, h5Path: string,
-  opts: LoadKerasWeightsOptions = {}): Promise<KerasWeightsLoadResult> {
+export async function loadKerasWeights(
+  model: tf.LayersModel,
+  h5Path: string,
+  opts: LoadKerasWeightsOptions = {},
+): Promise<KerasWeightsLoadResult> {
   const who = 'loadKerasWeights';
   const { layers: fileLayers, backend } = await readKerasFile(h5Path, who);
   if (backend === 'theano' && model.layers.some((l) => /Conv/.test(l.getClassName()))) {
@@ -207,20 +220,33 @@ export async function loadKerasWeights(model: tf.LayersModel, h5Path: string,
     const byName = new Map(weightedFile.map((l) => [l.name, l]));
     for (const layer of weightedModel) {
       const fileLayer = byName.get(layer.name);
-      if (fileLayer === undefined) { result.notInFile.push(layer.name); continue; }
+      if (fileLayer === undefined) {
+        result.notInFile.push(layer.name);
+        continue;
+      }
       pairs.push(...matchLayer(who, h5Path, layer, fileLayer, 'by name,'));
       result.loaded.push(layer.name);
     }
     const modelNames = new Set(weightedModel.map((l) => l.name));
     result.notInModel = weightedFile.filter((l) => !modelNames.has(l.name)).map((l) => l.name);
     if (result.loaded.length === 0) {
-      throw new Error(`${who}: no layer of ${h5Path} matches a model layer by name `
-        + `(file: ${weightedFile.slice(0, 3).map((l) => l.name).join(', ')}...; model: ${weightedModel.slice(0, 3).map((l) => l.name).join(', ')}...)`);
+      throw new Error(
+        `${who}: no layer of ${h5Path} matches a model layer by name ` +
+          `(file: ${weightedFile
+            .slice(0, 3)
+            .map((l) => l.name)
+            .join(', ')}...; model: ${weightedModel
+            .slice(0, 3)
+            .map((l) => l.name)
+            .join(', ')}...)`,
+      );
     }
   } else {
     if (weightedFile.length !== weightedModel.length) {
-      throw new Error(`${who}: ${h5Path} holds ${weightedFile.length} layers with weights but the model has `
-        + `${weightedModel.length}${firstDifference(weightedModel, weightedFile)}`);
+      throw new Error(
+        `${who}: ${h5Path} holds ${weightedFile.length} layers with weights but the model has ` +
+          `${weightedModel.length}${firstDifference(weightedModel, weightedFile)}`,
+      );
     }
     weightedModel.forEach((layer, k) => {
       pairs.push(...matchLayer(who, h5Path, layer, weightedFile[k], `weighted layer #${k}:`));

@@ -11,7 +11,10 @@ export function leftoversOf(target: string): string[] {
   const parent = path.dirname(path.resolve(target));
   if (!fs.existsSync(parent)) return [];
   const base = path.basename(target);
-  return fs.readdirSync(parent).filter((f) => f.startsWith(`${base}.tmp-`) || f.startsWith(`${base}.old-`)).map((f) => path.join(parent, f));
+  return fs
+    .readdirSync(parent)
+    .filter((f) => f.startsWith(`${base}.tmp-`) || f.startsWith(`${base}.old-`))
+    .map((f) => path.join(parent, f));
 }
 
 /**

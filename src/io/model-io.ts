@@ -76,7 +76,9 @@ function readWeights(modelJsonPath: string, manifest: tf.io.WeightsManifestConfi
   if (sizes.every((n) => n !== undefined)) {
     const expected = sizes.reduce((a: number, b) => a + b!, 0);
     if (expected !== data.byteLength) {
-      throw new Error(`loadModel: weights of ${modelJsonPath} hold ${data.byteLength} bytes but its manifest describes ${expected} (truncated or mismatched weights file?)`);
+      throw new Error(
+        `loadModel: weights of ${modelJsonPath} hold ${data.byteLength} bytes but its manifest describes ${expected} (truncated or mismatched weights file?)`,
+      );
     }
   }
   return [specs, data];

@@ -14,7 +14,9 @@ export const PRETRAINED_MODEL_DIR = path.resolve(__dirname, '..', '..', 'models'
 /** The shipped model's folder; an error naming it when the package was installed without it. */
 export function pretrainedModelPath(): string {
   if (!fs.existsSync(path.join(PRETRAINED_MODEL_DIR, 'model.json'))) {
-    throw new Error(`the shipped model is missing: ${PRETRAINED_MODEL_DIR}/model.json not found (reinstall facial-resnet, or pass a model)`);
+    throw new Error(
+      `the shipped model is missing: ${PRETRAINED_MODEL_DIR}/model.json not found (reinstall facial-resnet, or pass a model)`,
+    );
   }
   return PRETRAINED_MODEL_DIR;
 }

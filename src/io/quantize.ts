@@ -26,8 +26,12 @@ function elementCount(spec: tf.io.WeightsManifestEntry): number {
  * to include 0 so zeros (padding, unused biases) stay exactly zero.
  */
 function quantizeUint8(values: Float32Array): { bytes: Uint8Array; min: number; scale: number } {
-  let min = 0, max = 0;
-  for (const v of values) { if (v < min) min = v; if (v > max) max = v; }
+  let min = 0,
+    max = 0;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
   const scale = max > min ? (max - min) / 255 : 1;
   // Nudge min so that 0 falls on an exact step.
   const zeroPoint = Math.round(-min / scale);
@@ -41,8 +45,11 @@ function quantizeUint8(values: Float32Array): { bytes: Uint8Array; min: number; 
  * Re-encodes float32 weights (specs + concatenated data, as model.save hands them over) into
  * `dtype`. Non-float32 tensors (int32 counters) are copied unchanged.
  */
-export function quantizeWeights(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer, dtype: QuantizeDtype):
-  { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
+export function quantizeWeights(
+  specs: tf.io.WeightsManifestEntry[],
+  data: ArrayBuffer,
+  dtype: QuantizeDtype,
+): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
   const parts: Uint8Array[] = [];
   const out: tf.io.WeightsManifestEntry[] = [];
   let offset = 0;
@@ -71,6 +78,9 @@ export function quantizeWeights(specs: tf.io.WeightsManifestEntry[], data: Array
   const total = parts.reduce((s, p) => s + p.byteLength, 0);
   const joined = new Uint8Array(total);
   let at = 0;
-  for (const p of parts) { joined.set(p, at); at += p.byteLength; }
+  for (const p of parts) {
+    joined.set(p, at);
+    at += p.byteLength;
+  }
   return { specs: out, data: joined.buffer };
 }

@@ -9,12 +9,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadKerasWeights } from './keras-h5';
 import { loadModel } from './model-io';
+import { MODELS, ModelKind } from '../models/registry';
 import { findCompleteFolder } from './leftovers';
-import { resnet50 } from '../resnet50';
-import { resnet50AnySize } from '../resnet50-anysize';
-
-/** Architectures a Keras .h5 file can be loaded into. */
-export type ModelKind = 'resnet50' | 'resnet50-anysize';
 
 /** Options of `loadTrainedModel`. */
 export interface TrainedModelOptions {
@@ -66,9 +62,7 @@ export async function loadTrainedModel(modelPath: string, opts: TrainedModelOpti
   if (isKerasWeightsFile(modelPath)) {
     const imageSize = opts.imageSize ?? 200;
     const kind = opts.model ?? (imageSize === 200 ? 'resnet50' : 'resnet50-anysize');
-    const model = kind === 'resnet50'
-      ? resnet50({ inputShape: [imageSize, imageSize, 1], head: 'seed' })
-      : resnet50AnySize({ inputShape: [imageSize, imageSize, 1], classes: 7 });
+    const model = MODELS[kind].build(imageSize);
     try {
       await loadKerasWeights(model, modelPath);
     } catch (err) {
@@ -88,4 +82,25 @@ export async function loadTrainedModel(modelPath: string, opts: TrainedModelOpti
     throw new Error(`--image_size ${opts.imageSize} does not match the model in ${modelPath}, whose input is ${side}x${side}`);
   }
   return { model, imageSize: side, format: 'tfjs' };
+}
+
+/** Loads initial weights: Keras .h5 by layer order, or a tfjs model folder / json of the same architecture. */
+export async function loadInitialWeights(model: tf.LayersModel, file: string): Promise<void> {
+  if (file.endsWith('.h5')) {
+    await loadKerasWeights(model, file);
+    return;
+  }
+  const src = await loadModel(file);
+  try {
+    const w = src.getWeights();
+    if (
+      w.length !== model.weights.length ||
+      w.some((t: tf.Tensor, i: number) => !tf.util.arraysEqual(t.shape, model.weights[i].shape as number[]))
+    ) {
+      throw new Error(`${file}: its weights do not match this model's architecture (${w.length} vs ${model.weights.length} tensors)`);
+    }
+    model.setWeights(w);
+  } finally {
+    src.dispose();
+  }
 }

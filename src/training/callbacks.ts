@@ -1,58 +1,16 @@
 /**
  * Keras-compatible training callbacks for trainResnet50: ModelCheckpoint, ReduceLROnPlateau,
- * EarlyStopping, CSVLogger, TerminateOnNaN, and an adapter for user callbacks in tfjs's
- * CustomCallback shape. Option names are camelCase with Keras's snake_case accepted as aliases.
+ * EarlyStopping, CSVLogger, TerminateOnNaN (the machinery they share is in callbacks-base.ts). Option names are camelCase with Keras's snake_case accepted as aliases.
  * Each stateful callback exposes getState/setState so a resumed run continues exactly.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { Callback, Logs, Monitor, MonitorMode } from './callbacks-base';
+
+export * from './callbacks-base';
 import { saveCheckpoint } from '../io/checkpoint-io';
 import { atomicRename } from '../io/leftovers';
-
-/** Per-epoch / per-batch metrics, Keras names (loss, acc, val_loss, val_acc, lr). */
-export type Logs = Record<string, number>;
-
-/** What callbacks may see and change about the run. */
-export interface TrainingContext {
-  model: tf.LayersModel;
-  optimizer: tf.Optimizer;
-  getLearningRate(): number;
-  setLearningRate(lr: number): void;
-  /** Set to true to stop after the current epoch (Keras's model.stop_training). */
-  stopTraining: boolean;
-  verbose: number;
-  log(message: string): void;
-}
-
-/** Base class: every hook is optional, as in Keras. */
-export abstract class Callback {
-  protected ctx!: TrainingContext;
-  /** Called once before onTrainBegin. */
-  setContext(ctx: TrainingContext): void { this.ctx = ctx; }
-  async onTrainBegin(_logs?: Logs): Promise<void> {}
-  async onEpochBegin(_epoch: number, _logs?: Logs): Promise<void> {}
-  async onBatchBegin(_batch: number, _logs?: Logs): Promise<void> {}
-  async onBatchEnd(_batch: number, _logs?: Logs): Promise<void> {}
-  async onEpochEnd(_epoch: number, _logs?: Logs): Promise<void> {}
-  async onTrainEnd(_logs?: Logs): Promise<void> {}
-  /** JSON state to carry over a resume (null: stateless). */
-  getState(): unknown { return null; }
-  /** Restores getState's value; called after onTrainBegin on resume. */
-  setState(_state: unknown): void {}
-}
-
-/** Keras's mode: 'auto' means max for accuracy-like names, min otherwise. */
-export type MonitorMode = 'auto' | 'min' | 'max';
-
-function isMaxMode(mode: MonitorMode, monitor: string): boolean {
-  if (!['auto', 'min', 'max'].includes(mode)) throw new Error(`mode must be auto, min or max, got '${mode}'`);
-  return mode === 'max' || (mode === 'auto' && (monitor.includes('acc') || monitor.startsWith('fmeasure')));
-}
-
-/** Best so far, serialised so ±Infinity survive JSON. */
-const enc = (x: number) => (Number.isFinite(x) ? x : String(x));
-const dec = (x: unknown) => Number(x);
 
 /** Formats Keras filepath templates: `{epoch:02d}`, `{val_loss:.2f}`, `{name}` (Python str.format subset). */
 export function formatFilepath(template: string, values: Logs): string {
@@ -63,8 +21,14 @@ export function formatFilepath(template: string, values: Logs): string {
     const m = /^(0?)(\d*)(?:\.(\d+))?([dfe]?)$/.exec(spec);
     if (!m) throw new Error(`ModelCheckpoint: unsupported format spec '${whole}'`);
     const [, zero, width, prec, type] = m;
-    let s = type === 'd' ? String(Math.round(v)) : type === 'e' ? v.toExponential(Number(prec ?? 6))
-      : prec !== undefined || type === 'f' ? v.toFixed(Number(prec ?? 6)) : String(v);
+    let s =
+      type === 'd'
+        ? String(Math.round(v))
+        : type === 'e'
+          ? v.toExponential(Number(prec ?? 6))
+          : prec !== undefined || type === 'f'
+            ? v.toFixed(Number(prec ?? 6))
+            : String(v);
     if (width) s = s.padStart(Number(width), zero ? '0' : ' ');
     return s;
   });
@@ -98,8 +62,7 @@ export class ModelCheckpoint extends Callback {
   readonly saveBestOnly: boolean;
   readonly saveWeightsOnly: boolean;
   readonly period: number;
-  private readonly maximise: boolean;
-  best: number;
+  private readonly tracker: Monitor;
   /** The path of the last successful save, if any. */
   lastSaved: string | null = null;
   private epochsSinceLastSave = 0;
@@ -114,9 +77,13 @@ export class ModelCheckpoint extends Callback {
     this.saveWeightsOnly = cfg.saveWeightsOnly ?? cfg.save_weights_only ?? false;
     this.period = cfg.period ?? 1;
     this.verbose = cfg.verbose ?? 0;
-    this.maximise = isMaxMode(cfg.mode ?? 'auto', this.monitor);
-    this.best = this.maximise ? -Infinity : Infinity;
+    this.tracker = new Monitor(this.monitor, cfg.mode ?? 'auto');
     this.saver = cfg.saver;
+  }
+
+  /** The best value of `monitor` saved so far. */
+  get best(): number {
+    return this.tracker.best;
   }
 
   private async save(path: string): Promise<void> {
@@ -140,18 +107,25 @@ export class ModelCheckpoint extends Callback {
       this.ctx.log(`ModelCheckpoint: can save best model only with ${this.monitor} available, skipping.`);
       return;
     }
-    if (this.maximise ? current > this.best : current < this.best) {
-      if (this.verbose) this.ctx.log(`Epoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${current.toFixed(5)}, saving model to ${path}`);
+    if (this.tracker.improves(current)) {
+      if (this.verbose)
+        this.ctx.log(
+          `Epoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${current.toFixed(5)}, saving model to ${path}`,
+        );
       await this.save(path);
-      this.best = current; // only once saved, so a failed save is retried at the next improvement
+      this.tracker.best = current; // only once saved, so a failed save is retried at the next improvement
     } else if (this.verbose) {
       this.ctx.log(`Epoch ${epoch + 1}: ${this.monitor} did not improve from ${this.best.toFixed(5)}`);
     }
   }
 
-  getState() { return { best: enc(this.best), epochsSinceLastSave: this.epochsSinceLastSave, lastSaved: this.lastSaved }; }
+  getState() {
+    return { best: this.tracker.getState(), epochsSinceLastSave: this.epochsSinceLastSave, lastSaved: this.lastSaved };
+  }
   setState(s: { best: unknown; epochsSinceLastSave: number; lastSaved?: string | null }) {
-    this.best = dec(s.best); this.epochsSinceLastSave = s.epochsSinceLastSave; this.lastSaved = s.lastSaved ?? null;
+    this.tracker.setState(s.best);
+    this.epochsSinceLastSave = s.epochsSinceLastSave;
+    this.lastSaved = s.lastSaved ?? null;
   }
 }
 
@@ -168,7 +142,9 @@ export interface ReduceLROnPlateauConfig {
   cooldown?: number;
   minLr?: number;
   verbose?: number;
-  min_delta?: number; min_lr?: number; epsilon?: number;
+  min_delta?: number;
+  min_lr?: number;
+  epsilon?: number;
 }
 
 /**
@@ -184,8 +160,7 @@ export class ReduceLROnPlateau extends Callback {
   readonly cooldown: number;
   readonly minLr: number;
   readonly minDelta: number;
-  private readonly maximise: boolean;
-  best = 0;
+  private readonly tracker: Monitor;
   wait = 0;
   cooldownCounter = 0;
   private readonly verbose: number;
@@ -200,21 +175,24 @@ export class ReduceLROnPlateau extends Callback {
     this.minLr = cfg.minLr ?? cfg.min_lr ?? 0;
     this.minDelta = cfg.minDelta ?? cfg.min_delta ?? cfg.epsilon ?? 1e-4;
     this.verbose = cfg.verbose ?? 0;
-    this.maximise = isMaxMode(cfg.mode ?? 'auto', this.monitor);
+    this.tracker = new Monitor(this.monitor, cfg.mode ?? 'auto', this.minDelta);
     this.reset();
   }
 
+  /** The best value of `monitor` so far. */
+  get best(): number {
+    return this.tracker.best;
+  }
+
   private reset(): void {
-    this.best = this.maximise ? -Infinity : Infinity;
+    this.tracker.reset();
     this.wait = 0;
     this.cooldownCounter = 0;
   }
 
-  private improved(current: number): boolean {
-    return this.maximise ? current > this.best + this.minDelta : current < this.best - this.minDelta;
+  async onTrainBegin(): Promise<void> {
+    this.reset();
   }
-
-  async onTrainBegin(): Promise<void> { this.reset(); }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     logs.lr = this.ctx.getLearningRate();
@@ -227,8 +205,8 @@ export class ReduceLROnPlateau extends Callback {
       this.cooldownCounter -= 1;
       this.wait = 0;
     }
-    if (this.improved(current)) {
-      this.best = current;
+    if (this.tracker.improves(current)) {
+      this.tracker.best = current;
       this.wait = 0;
     } else if (this.cooldownCounter <= 0) {
       this.wait += 1;
@@ -245,9 +223,13 @@ export class ReduceLROnPlateau extends Callback {
     }
   }
 
-  getState() { return { best: enc(this.best), wait: this.wait, cooldownCounter: this.cooldownCounter }; }
+  getState() {
+    return { best: this.tracker.getState(), wait: this.wait, cooldownCounter: this.cooldownCounter };
+  }
   setState(s: { best: unknown; wait: number; cooldownCounter: number }) {
-    this.best = dec(s.best); this.wait = s.wait; this.cooldownCounter = s.cooldownCounter;
+    this.tracker.setState(s.best);
+    this.wait = s.wait;
+    this.cooldownCounter = s.cooldownCounter;
   }
 }
 
@@ -262,7 +244,8 @@ export interface EarlyStoppingConfig {
   /** On stopping, put back the weights of the best epoch. */
   restoreBestWeights?: boolean;
   verbose?: number;
-  min_delta?: number; restore_best_weights?: boolean;
+  min_delta?: number;
+  restore_best_weights?: boolean;
 }
 
 /**
@@ -275,9 +258,7 @@ export class EarlyStopping extends Callback {
   readonly patience: number;
   readonly minDelta: number;
   readonly restoreBestWeights: boolean;
-  private readonly baseline?: number;
-  private readonly maximise: boolean;
-  best = 0;
+  private readonly tracker: Monitor;
   wait = 0;
   stoppedEpoch = 0;
   private bestWeights: tf.Tensor[] | null = null;
@@ -289,15 +270,19 @@ export class EarlyStopping extends Callback {
     this.patience = cfg.patience ?? 0;
     this.minDelta = Math.abs(cfg.minDelta ?? cfg.min_delta ?? 0);
     this.restoreBestWeights = cfg.restoreBestWeights ?? cfg.restore_best_weights ?? false;
-    this.baseline = cfg.baseline;
     this.verbose = cfg.verbose ?? 0;
-    this.maximise = isMaxMode(cfg.mode ?? 'auto', this.monitor);
+    this.tracker = new Monitor(this.monitor, cfg.mode ?? 'auto', this.minDelta, cfg.baseline);
+  }
+
+  /** The best value of `monitor` so far (the baseline before any). */
+  get best(): number {
+    return this.tracker.best;
   }
 
   async onTrainBegin(): Promise<void> {
     this.wait = 0;
     this.stoppedEpoch = 0;
-    this.best = this.baseline ?? (this.maximise ? -Infinity : Infinity);
+    this.tracker.reset();
   }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
@@ -306,9 +291,8 @@ export class EarlyStopping extends Callback {
       this.ctx.log(`EarlyStopping: ${this.monitor} is not available, skipping.`);
       return;
     }
-    const better = this.maximise ? current - this.minDelta > this.best : current + this.minDelta < this.best;
-    if (better) {
-      this.best = current;
+    if (this.tracker.improves(current)) {
+      this.tracker.best = current;
       this.wait = 0;
       if (this.restoreBestWeights) {
         tf.dispose(this.bestWeights ?? []);
@@ -333,8 +317,13 @@ export class EarlyStopping extends Callback {
     this.bestWeights = null;
   }
 
-  getState() { return { best: enc(this.best), wait: this.wait }; }
-  setState(s: { best: unknown; wait: number }) { this.best = dec(s.best); this.wait = s.wait; }
+  getState() {
+    return { best: this.tracker.getState(), wait: this.wait };
+  }
+  setState(s: { best: unknown; wait: number }) {
+    this.tracker.setState(s.best);
+    this.wait = s.wait;
+  }
 }
 
 /** The columns CSVLogger writes first, in this order; any other log keys follow, sorted. */
@@ -346,7 +335,12 @@ export class CSVLogger extends Callback {
   /** Data rows in the file, carried in the resume state. */
   private rows = 0;
 
-  constructor(readonly filename: string, readonly opts: { separator?: string; append?: boolean } = {}) { super(); }
+  constructor(
+    readonly filename: string,
+    readonly opts: { separator?: string; append?: boolean } = {},
+  ) {
+    super();
+  }
 
   async onTrainBegin(): Promise<void> {
     this.columns = null;
@@ -354,7 +348,10 @@ export class CSVLogger extends Callback {
     // Keras fails here when the folder is missing; a run's output folder is ours to create.
     fs.mkdirSync(path.dirname(path.resolve(this.filename)), { recursive: true });
     if (this.opts.append && fs.existsSync(this.filename) && fs.statSync(this.filename).size > 0) {
-      const lines = fs.readFileSync(this.filename, 'utf8').split('\n').filter((l) => l.length > 0);
+      const lines = fs
+        .readFileSync(this.filename, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0);
       this.columns = lines[0].split(this.opts.separator ?? ',');
       this.rows = lines.length - 1;
     } else {
@@ -366,7 +363,9 @@ export class CSVLogger extends Callback {
     const sep = this.opts.separator ?? ',';
     const row: Logs = { epoch, ...logs };
     if (!this.columns) {
-      const rest = Object.keys(row).filter((k) => !CSV_COLUMNS.includes(k)).sort();
+      const rest = Object.keys(row)
+        .filter((k) => !CSV_COLUMNS.includes(k))
+        .sort();
       this.columns = [...CSV_COLUMNS.filter((k) => k in row), ...rest];
       fs.appendFileSync(this.filename, this.columns.join(sep) + '\n');
     }
@@ -374,7 +373,9 @@ export class CSVLogger extends Callback {
     this.rows += 1;
   }
 
-  getState() { return { rows: this.rows }; }
+  getState() {
+    return { rows: this.rows };
+  }
 
   /**
    * On resume: rows written after the state was taken (a kill between the row and the state)
@@ -382,7 +383,10 @@ export class CSVLogger extends Callback {
    */
   setState(s: { rows?: number }) {
     if (s.rows === undefined || !fs.existsSync(this.filename)) return;
-    const lines = fs.readFileSync(this.filename, 'utf8').split('\n').filter((l) => l.length > 0);
+    const lines = fs
+      .readFileSync(this.filename, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     if (lines.length - 1 > s.rows) {
       const tmp = `${this.filename}.tmp-${Math.random().toString(36).slice(2, 8)}`;
       fs.writeFileSync(tmp, lines.slice(0, s.rows + 1).join('\n') + '\n');
@@ -401,30 +405,4 @@ export class TerminateOnNaN extends Callback {
       this.ctx.stopTraining = true;
     }
   }
-}
-
-/** tfjs's CustomCallbackArgs shape: plain functions, each optional, sync or async. */
-export interface CustomCallbackArgs {
-  onTrainBegin?: (logs?: Logs) => void | Promise<void>;
-  onTrainEnd?: (logs?: Logs) => void | Promise<void>;
-  onEpochBegin?: (epoch: number, logs?: Logs) => void | Promise<void>;
-  onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
-  onBatchBegin?: (batch: number, logs?: Logs) => void | Promise<void>;
-  onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
-}
-
-/** Wraps a tfjs-style callback object (or tf.CustomCallback) so the loop can call it like the rest. */
-export class UserCallback extends Callback {
-  constructor(private readonly fns: CustomCallbackArgs) { super(); }
-  async onTrainBegin(logs?: Logs) { await this.fns.onTrainBegin?.(logs); }
-  async onTrainEnd(logs?: Logs) { await this.fns.onTrainEnd?.(logs); }
-  async onEpochBegin(epoch: number, logs?: Logs) { await this.fns.onEpochBegin?.(epoch, logs); }
-  async onEpochEnd(epoch: number, logs?: Logs) { await this.fns.onEpochEnd?.(epoch, logs); }
-  async onBatchBegin(batch: number, logs?: Logs) { await this.fns.onBatchBegin?.(batch, logs); }
-  async onBatchEnd(batch: number, logs?: Logs) { await this.fns.onBatchEnd?.(batch, logs); }
-}
-
-/** Normalises a mix of our callbacks and tfjs-style objects into Callback instances. */
-export function toCallbacks(list: Array<Callback | CustomCallbackArgs> = []): Callback[] {
-  return list.map((c) => (c instanceof Callback ? c : new UserCallback(c)));
 }

@@ -80,17 +80,25 @@ function checkPrefixFolder(prefix: string): void {
 }
 
 /** Train and validation sources for CSV or folder data. */
-async function loadData(o: Fer2013TrainOptions, size: number, seed: number, augment: AugmentationName | null):
-  Promise<{ train: DataSource; validation: DataSource | null; facial: Facial | null }> {
+async function loadData(
+  o: Fer2013TrainOptions,
+  size: number,
+  seed: number,
+  augment: AugmentationName | null,
+): Promise<{ train: DataSource; validation: DataSource | null; facial: Facial | null }> {
   const data = o.data;
   if (data && fs.existsSync(data) && fs.statSync(data).isDirectory()) {
     const sub = (name: string) => (fs.existsSync(path.join(data, name)) ? path.join(data, name) : null);
     const normalise = (x: Float32Array) => x.map((v) => v / 255 - 0.5);
     const opts = { targetSize: [size, size] as [number, number], batchSize: o.batchSize, seed };
-    const train = new ImageDataGenerator({ ...(augment ? AUGMENTATIONS[augment] : {}), preprocessingFunction: normalise })
-      .flowFromDirectory(sub('train_dir') ?? data, opts);
+    const train = new ImageDataGenerator({
+      ...(augment ? AUGMENTATIONS[augment] : {}),
+      preprocessingFunction: normalise,
+    }).flowFromDirectory(sub('train_dir') ?? data, opts);
     const valDir = sub('validation_dir');
-    const validation = valDir ? new ImageDataGenerator({ preprocessingFunction: normalise }).flowFromDirectory(valDir, { ...opts, shuffle: false }) : null;
+    const validation = valDir
+      ? new ImageDataGenerator({ preprocessingFunction: normalise }).flowFromDirectory(valDir, { ...opts, shuffle: false })
+      : null;
     return { train, validation, facial: null };
   }
   const prep = inputPreparation(size);
@@ -109,12 +117,16 @@ export async function trainOnFer2013(o: Fer2013TrainOptions): Promise<Fer2013Tra
   const size = o.size ?? spec.defaultSize;
   const prefix = o.savePrefix ?? spec.defaultPrefix;
   const augment = o.augment === true ? spec.augmentation : o.augment || null;
-  if (augment && !isAugmentationName(augment)) throw new Error(`--augment: unknown recipe '${augment}' (use ${Object.keys(AUGMENTATIONS).join(', ')})`);
+  if (augment && !isAugmentationName(augment))
+    throw new Error(`--augment: unknown recipe '${augment}' (use ${Object.keys(AUGMENTATIONS).join(', ')})`);
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
   const lr = o.learningRate ?? (o.optimizer === 'adam' ? 1e-3 : 0.01);
-  const schedule = o.schedule === 'cosine'
-    ? new CosineDecay(o.warmupSteps ? { initialLearningRate: 0, warmupTarget: lr, warmupSteps: o.warmupSteps } : { initialLearningRate: lr })
-    : undefined;
+  const schedule =
+    o.schedule === 'cosine'
+      ? new CosineDecay(
+          o.warmupSteps ? { initialLearningRate: 0, warmupTarget: lr, warmupSteps: o.warmupSteps } : { initialLearningRate: lr },
+        )
+      : undefined;
   checkPrefixFolder(prefix);
   // A killed run leaves staging copies (hundreds of MB) and, between two renames, P_best
   // moved aside: put the complete P_best back and remove the rest before writing anew.
@@ -128,7 +140,9 @@ export async function trainOnFer2013(o: Fer2013TrainOptions): Promise<Fer2013Tra
   try {
     const callbacks: Callback[] = [
       new ModelCheckpoint({
-        filepath: `${prefix}_best`, monitor: validation ? (o.monitor ?? 'val_loss') : 'loss', saveBestOnly: true,
+        filepath: `${prefix}_best`,
+        monitor: validation ? (o.monitor ?? 'val_loss') : 'loss',
+        saveBestOnly: true,
         saver: (model, p) => saveCheckpoint(model, p, { quantize: o.quantize }),
       }),
       new CSVLogger(`${prefix}_log.csv`, { append: resuming }),
@@ -137,15 +151,30 @@ export async function trainOnFer2013(o: Fer2013TrainOptions): Promise<Fer2013Tra
     if (o.schedule === 'plateau') callbacks.push(new ReduceLROnPlateau(SEED_PLATEAU));
 
     const result = await trainResnet50(train, {
-      model: o.model, imageSize: size, optimizer: o.optimizer, learningRate: o.learningRate, batchSize: o.batchSize,
-      epochs: o.epochs ?? (o.timeBudget ? undefined : 30), modelWeights: o.modelWeights, savePrefix: prefix,
-      classWeight: o.classWeight, seed, callbacks, verbose: o.verbose ?? 1, validationData: validation, resume: o.resume,
-      timeBudget: o.timeBudget, learningRateSchedule: schedule, checkpointEvery: o.checkpointEvery,
-      learningRateOverride: o.learningRate !== undefined && !schedule, quantize: o.quantize,
+      model: o.model,
+      imageSize: size,
+      optimizer: o.optimizer,
+      learningRate: o.learningRate,
+      batchSize: o.batchSize,
+      epochs: o.epochs ?? (o.timeBudget ? undefined : 30),
+      modelWeights: o.modelWeights,
+      savePrefix: prefix,
+      classWeight: o.classWeight,
+      seed,
+      callbacks,
+      verbose: o.verbose ?? 1,
+      validationData: validation,
+      resume: o.resume,
+      timeBudget: o.timeBudget,
+      learningRateSchedule: schedule,
+      checkpointEvery: o.checkpointEvery,
+      learningRateOverride: o.learningRate !== undefined && !schedule,
+      quantize: o.quantize,
     });
-    const evaluation = facial && o.evaluate !== false
-      ? await evaluateModel(result.model, facial, ['train', 'validation', 'test'], { batchSize: o.batchSize })
-      : null;
+    const evaluation =
+      facial && o.evaluate !== false
+        ? await evaluateModel(result.model, facial, ['train', 'validation', 'test'], { batchSize: o.batchSize })
+        : null;
     return { result, evaluation, prefix };
   } finally {
     facial?.dispose();

@@ -10,8 +10,12 @@ import * as tf from '@tensorflow/tfjs';
  * the model's regularisation losses (e.g. L2 on conv kernels). Call inside a gradient scope.
  * `acc` (batch accuracy) is kept out of that scope, so the caller disposes it.
  */
-export function trainingLoss(model: tf.LayersModel, xs: tf.Tensor4D, ys: tf.Tensor2D,
-  classWeights: Float32Array | null): { total: tf.Scalar; acc: tf.Scalar } {
+export function trainingLoss(
+  model: tf.LayersModel,
+  xs: tf.Tensor4D,
+  ys: tf.Tensor2D,
+  classWeights: Float32Array | null,
+): { total: tf.Scalar; acc: tf.Scalar } {
   const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
   const perSample = tf.metrics.categoricalCrossentropy(ys, probs);
   let total: tf.Scalar;
@@ -24,4 +28,10 @@ export function trainingLoss(model: tf.LayersModel, xs: tf.Tensor4D, ys: tf.Tens
   const acc = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), 'float32'))) as tf.Scalar;
   for (const reg of model.calculateLosses()) total = tf.add(total, reg) as tf.Scalar;
   return { total, acc };
+}
+
+/** sklearn's compute_class_weight('balanced'): n_samples / (n_classes * count_c); absent classes get 1 instead of Infinity. */
+export function balancedClassWeights(counts: number[]): number[] {
+  const n = counts.reduce((a, b) => a + b, 0);
+  return counts.map((c) => (c > 0 ? n / (counts.length * c) : 1));
 }

@@ -4,7 +4,7 @@
  * and one summary line per epoch, so a `nohup ... > log` shows a long epoch moving.
  */
 import { SingleBar } from 'cli-progress';
-import type { Logs } from './callbacks';
+import { Callback, Logs } from './callbacks-base';
 
 /** Where progress goes; stdout by default. */
 export interface ProgressOptions {
@@ -19,7 +19,9 @@ export interface ProgressOptions {
 
 function formatDuration(secs: number): string {
   const s = Math.max(0, Math.round(secs));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    r = s % 60;
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(r).padStart(2, '0')}s`;
 }
 
@@ -37,7 +39,10 @@ export class EpochProgress {
   private readonly intervalMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly epochs: number, opts: ProgressOptions = {}) {
+  constructor(
+    private readonly epochs: number,
+    opts: ProgressOptions = {},
+  ) {
     this.stream = opts.stream ?? process.stdout;
     this.tty = opts.tty ?? !!this.stream.isTTY;
     this.intervalMs = opts.intervalMs ?? 30_000;
@@ -83,8 +88,10 @@ export class EpochProgress {
     const done = batch + 1 - this.firstBatch;
     const total = this.numBatches > 0 ? `/${this.numBatches}` : '';
     const eta = this.numBatches > 0 && done > 0 ? ` | ETA ${formatDuration((secs / done) * (this.numBatches - batch - 1))}` : '';
-    this.stream.write(`${this.label(this.epoch)} batch ${batch + 1}${total} | loss ${runningLoss.toFixed(4)}`
-      + ` | acc ${runningAcc.toFixed(4)} | ${ips} img/s${eta}\n`);
+    this.stream.write(
+      `${this.label(this.epoch)} batch ${batch + 1}${total} | loss ${runningLoss.toFixed(4)}` +
+        ` | acc ${runningAcc.toFixed(4)} | ${ips} img/s${eta}\n`,
+    );
   }
 
   /** Ends the epoch with its final logs. */
@@ -93,8 +100,45 @@ export class EpochProgress {
     this.bar?.stop();
     this.bar = null;
     const fmt = (k: string) => (logs[k] === undefined ? '' : ` ${k} ${k === 'lr' ? logs[k].toPrecision(3) : logs[k].toFixed(4)}`);
-    const line = `${this.label(epoch)} ${secs.toFixed(1)}s ${(this.images / Math.max(secs, 1e-9)).toFixed(1)} img/s -`
-      + ['loss', 'acc', 'val_loss', 'val_acc', 'lr'].map(fmt).join('');
+    const line =
+      `${this.label(epoch)} ${secs.toFixed(1)}s ${(this.images / Math.max(secs, 1e-9)).toFixed(1)} img/s -` +
+      ['loss', 'acc', 'val_loss', 'val_acc', 'lr'].map(fmt).join('');
     this.stream.write(line + '\n');
+  }
+}
+
+/**
+ * Progress as a callback (Keras's ProgbarLogger): the loop adds one when verbose. A resumed
+ * epoch starts from the state's running sums, passed in onEpochBegin's logs (initialBatch,
+ * seen, lossSum, accSum), so the shown means cover the whole epoch.
+ */
+export class ProgressCallback extends Callback {
+  private progress: EpochProgress | null = null;
+  private sums = { loss: 0, acc: 0, seen: 0 };
+
+  constructor(private readonly opts: ProgressOptions = {}) {
+    super();
+  }
+
+  async onTrainBegin(): Promise<void> {
+    this.progress = new EpochProgress(this.ctx.params.epochs, this.opts);
+  }
+
+  async onEpochBegin(epoch: number, logs: Logs = {}): Promise<void> {
+    this.sums = { loss: logs.lossSum ?? 0, acc: logs.accSum ?? 0, seen: logs.seen ?? 0 };
+    this.progress?.start(epoch, this.ctx.params.steps, logs.initialBatch ?? 0);
+  }
+
+  async onBatchEnd(batch: number, logs: Logs = {}): Promise<void> {
+    const n = logs.size ?? 0;
+    if (!Number.isFinite(logs.loss)) return;
+    this.sums.loss += logs.loss * n;
+    this.sums.acc += (logs.acc ?? 0) * n;
+    this.sums.seen += n;
+    this.progress?.update(batch, n, this.sums.loss / Math.max(this.sums.seen, 1), this.sums.acc / Math.max(this.sums.seen, 1));
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    this.progress?.end(epoch, logs);
   }
 }

@@ -44,7 +44,8 @@ export class CosineDecay implements LearningRateSchedule {
     const { initialLearningRate, alpha = 0, warmupTarget, warmupSteps = 0, decaySteps = 'auto' } = cfg;
     if (!(initialLearningRate >= 0)) throw new Error(`CosineDecay: initialLearningRate must be >= 0, got ${initialLearningRate}`);
     if (!(alpha >= 0 && alpha <= 1)) throw new Error(`CosineDecay: alpha must be in 0..1, got ${alpha}`);
-    if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0)) throw new Error(`CosineDecay: warmupSteps must be a whole number >= 0, got ${warmupSteps}`);
+    if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0))
+      throw new Error(`CosineDecay: warmupSteps must be a whole number >= 0, got ${warmupSteps}`);
     if (decaySteps !== 'auto' && !(Number.isInteger(decaySteps) && decaySteps > 0)) {
       throw new Error(`CosineDecay: decaySteps must be a positive whole number or 'auto', got ${decaySteps}`);
     }
@@ -68,8 +69,12 @@ export class CosineDecay implements LearningRateSchedule {
 
   getConfig(): Record<string, unknown> {
     return {
-      name: 'CosineDecay', initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps,
-      alpha: this.alpha, warmupTarget: this.warmupTarget ?? null, warmupSteps: this.warmupSteps,
+      name: 'CosineDecay',
+      initialLearningRate: this.initialLearningRate,
+      decaySteps: this.decaySteps,
+      alpha: this.alpha,
+      warmupTarget: this.warmupTarget ?? null,
+      warmupSteps: this.warmupSteps,
     };
   }
 }

@@ -59,11 +59,13 @@ function optimizerScalars(optimizer: tf.Optimizer): Record<string, number> {
 }
 
 /** What the loop passes to saveTrainState. */
-export type TrainStateInput = Omit<TrainStateMeta, 'version' | 'modelWeightCount' | 'optimizerWeightNames' | 'optimizerScalars' | 'specs' | 'optimizer'>;
+export type TrainStateInput = Omit<
+  TrainStateMeta,
+  'version' | 'modelWeightCount' | 'optimizerWeightNames' | 'optimizerScalars' | 'specs' | 'optimizer'
+>;
 
 /** Thrown when a state would be written from weights that are NaN or infinite. */
 export class NonFiniteWeightsError extends Error {}
-
 
 const siblingPattern = (dir: string) => new RegExp(`^${path.basename(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-`);
 
@@ -81,7 +83,10 @@ function candidates(dir: string): string[] {
 function readComplete(folder: string): TrainStateMeta | null {
   try {
     const meta = JSON.parse(fs.readFileSync(path.join(folder, 'state.json'), 'utf8')) as TrainStateMeta;
-    const bytes = meta.specs.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1) * (e.dtype === 'int32' || e.dtype === 'float32' ? 4 : 1), 0);
+    const bytes = meta.specs.reduce(
+      (s, e) => s + e.shape.reduce((a, b) => a * b, 1) * (e.dtype === 'int32' || e.dtype === 'float32' ? 4 : 1),
+      0,
+    );
     return fs.statSync(path.join(folder, 'weights.bin')).size === bytes ? meta : null;
   } catch {
     return null;
@@ -100,8 +105,13 @@ export async function saveTrainState(dir: string, model: tf.LayersModel, optimiz
   const { data, specs } = await tf.io.encodeWeights(named);
   optWeights[0]?.tensor.dispose(); // getWeights makes a fresh iteration scalar; the rest are live slots
   const full: TrainStateMeta = {
-    version: 2, ...meta, optimizer: optimizer.getClassName(), modelWeightCount: model.weights.length,
-    optimizerWeightNames: optWeights.map((w) => w.name), optimizerScalars: optimizerScalars(optimizer), specs,
+    version: 2,
+    ...meta,
+    optimizer: optimizer.getClassName(),
+    modelWeightCount: model.weights.length,
+    optimizerWeightNames: optWeights.map((w) => w.name),
+    optimizerScalars: optimizerScalars(optimizer),
+    specs,
   };
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
@@ -160,7 +170,16 @@ export function readTrainStateMeta(dir: string): TrainStateMeta {
   if ((meta.version as number) === 1) {
     // Version 1 states were taken at epoch boundaries only.
     const old = meta as Partial<TrainStateMeta>;
-    return { ...meta, version: 2, seq: 0, nextBatch: 0, step: old.step ?? 0, elapsedMs: 0, epochSums: { loss: 0, acc: 0, seen: 0 }, optimizer: old.optimizer ?? '' };
+    return {
+      ...meta,
+      version: 2,
+      seq: 0,
+      nextBatch: 0,
+      step: old.step ?? 0,
+      elapsedMs: 0,
+      epochSums: { loss: 0, acc: 0, seen: 0 },
+      optimizer: old.optimizer ?? '',
+    };
   }
   if (meta.version !== 2) throw new Error(`${file}: unknown state version ${meta.version}`);
   return meta;
@@ -170,10 +189,14 @@ export function readTrainStateMeta(dir: string): TrainStateMeta {
 export async function loadTrainState(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<TrainStateMeta> {
   const meta = readTrainStateMeta(dir);
   if (meta.optimizer && meta.optimizer !== optimizer.getClassName()) {
-    throw new Error(`${dir}: the state was trained with ${meta.optimizer}, not ${optimizer.getClassName()}; resume with the same --optimizer`);
+    throw new Error(
+      `${dir}: the state was trained with ${meta.optimizer}, not ${optimizer.getClassName()}; resume with the same --optimizer`,
+    );
   }
   if (meta.modelWeightCount !== model.weights.length) {
-    throw new Error(`${dir}: the saved state has ${meta.modelWeightCount} weights but the model has ${model.weights.length} (a different model?)`);
+    throw new Error(
+      `${dir}: the saved state has ${meta.modelWeightCount} weights but the model has ${model.weights.length} (a different model?)`,
+    );
   }
   const bin = fs.readFileSync(path.join(dir, 'weights.bin'));
   let map: tf.NamedTensorMap;

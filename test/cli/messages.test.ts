@@ -12,19 +12,31 @@ import { ROOT } from '../helpers/paths';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'msg-'));
 const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
 const tsNode = require.resolve('ts-node/register/transpile-only');
-const run = (...args: string[]) => spawnSync(process.execPath, ['-r', tsNode, cli, ...args], {
-  encoding: 'utf8', cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
-});
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['-r', tsNode, cli, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+  });
 
 test('random bytes named .csv: "not a FER2013 CSV", naming the file', () => {
   const file = path.join(dir, 'random.csv');
-  fs.writeFileSync(file, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, ...Array.from({ length: 4000 }, (_, i) => (i * 7919 + 13) % 256)]));
-  assert.throws(() => readFerCsvSync(file, {}), (e: Error) => e.message.startsWith(`${file}:1: not a FER2013 CSV`));
+  fs.writeFileSync(
+    file,
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, ...Array.from({ length: 4000 }, (_, i) => (i * 7919 + 13) % 256)]),
+  );
+  assert.throws(
+    () => readFerCsvSync(file, {}),
+    (e: Error) => e.message.startsWith(`${file}:1: not a FER2013 CSV`),
+  );
 });
 
 test('a truncated PNG says it is truncated, naming the file', () => {
   const png = encodeGrayPng(new Uint8Array(48 * 48).fill(100), 48, 48);
-  assert.throws(() => decodeImage(png.subarray(0, 60), 'face.png'), /^Error: face\.png: not a readable PNG image \(the file is truncated\)/);
+  assert.throws(
+    () => decodeImage(png.subarray(0, 60), 'face.png'),
+    /^Error: face\.png: not a readable PNG image \(the file is truncated\)/,
+  );
 });
 
 test('bad flags of preprocess and predict are refused before any work', () => {

@@ -20,7 +20,15 @@ import { ROOT } from '../helpers/paths';
 
 function tinyModel(side: number): tf.LayersModel {
   const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [side, side, 1], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [side, side, 1],
+      filters: 4,
+      kernelSize: 3,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    }),
+  );
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
   return model;
@@ -30,7 +38,8 @@ function tinyModel(side: number): tf.LayersModel {
 function pattern(w: number, h: number, seed: number): Buffer {
   const data = Buffer.alloc(w * h * 4);
   for (let i = 0; i < w * h; i++) {
-    const x = i % w, y = Math.floor(i / w);
+    const x = i % w,
+      y = Math.floor(i / w);
     data[4 * i] = (x * 7 + y * 3 + seed * 11) % 256;
     data[4 * i + 1] = (x * y + seed * 29) % 256;
     data[4 * i + 2] = (255 - x * 5 + y) & 255;
@@ -80,7 +89,9 @@ test('predict equals decode + grayscale + stretch + PIL bilinear + normalise + m
       results.forEach((r, i) => {
         assert.ok(r.ok, `${files[i]} failed: ${!r.ok && r.error}`);
         assert.equal(r.source, files[i]);
-        r.probabilities.forEach((p, c) => assert.ok(Math.abs(p - expected[i][c]) < 1e-6, `${files[i]} class ${c}: ${p} vs ${expected[i][c]}`));
+        r.probabilities.forEach((p, c) =>
+          assert.ok(Math.abs(p - expected[i][c]) < 1e-6, `${files[i]} class ${c}: ${p} vs ${expected[i][c]}`),
+        );
         const top = expected[i].indexOf(Math.max(...expected[i]));
         assert.equal(r.label, top);
         assert.equal(r.emotion, EMOTIONS[top]);
@@ -90,7 +101,10 @@ test('predict equals decode + grayscale + stretch + PIL bilinear + normalise + m
     const auto = await predict(model, files);
     const stretched = manual(model, files, side, true);
     const unstretched = manual(model, files, side, false);
-    assert.ok(stretched.some((row, i) => Math.abs(row[0] - unstretched[i][0]) > 1e-6), 'fixtures should be changed by bytescale');
+    assert.ok(
+      stretched.some((row, i) => Math.abs(row[0] - unstretched[i][0]) > 1e-6),
+      'fixtures should be changed by bytescale',
+    );
     auto.forEach((r, i) => assert.ok(r.ok && Math.abs(r.probabilities[0] - stretched[i][0]) < 1e-6));
     assert.equal(tf.memory().numTensors, before, 'predict leaked tensors');
     model.dispose();
@@ -112,8 +126,15 @@ test('a broken or non-image file is reported by name and the others are still sc
     const model = tinyModel(16);
     const inputs = [colour, broken, grey, text, missing, photo];
     const results = await predict(model, inputs, { batchSize: 4 });
-    assert.deepEqual(results.map((r) => r.ok), [true, false, true, false, false, true]);
-    for (const [i, name] of [[1, broken], [3, text], [4, missing]] as const) {
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, false, true, false, false, true],
+    );
+    for (const [i, name] of [
+      [1, broken],
+      [3, text],
+      [4, missing],
+    ] as const) {
       const r = results[i];
       assert.ok(!r.ok);
       assert.ok(r.error.includes(name), `error should name ${name}: ${r.error}`);
@@ -154,14 +175,37 @@ test('facial predict CLI: table and JSON, broken file named on stderr, exit code
     fs.writeFileSync(broken, Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01]));
     const model = tinyModel(24);
     await saveModel(model, path.join(dir, 'model'));
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--require', 'ts-node/register', path.join(ROOT, 'src', 'cli', 'main.ts'), 'predict', ...args, '--model', path.join(dir, 'model'), '--backend', 'cpu'],
-      { encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+    const run = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--require',
+          'ts-node/register',
+          path.join(ROOT, 'src', 'cli', 'main.ts'),
+          'predict',
+          ...args,
+          '--model',
+          path.join(dir, 'model'),
+          '--backend',
+          'cpu',
+        ],
+        { encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } },
+      );
     const json = run(faces, broken, '--json', '--batch_size', '2');
     assert.equal(json.status, 1, json.stderr);
-    const out = JSON.parse(json.stdout) as { predictions: { file: string; emotion: string; probabilities: Record<string, number> }[]; errors: { file: string; error: string }[] };
+    const out = JSON.parse(json.stdout) as {
+      predictions: { file: string; emotion: string; probabilities: Record<string, number> }[];
+      errors: { file: string; error: string }[];
+    };
     const scoredFiles = [colour, grey, path.join(faces, 'sub', path.basename(photo))];
-    assert.deepEqual(out.predictions.map((p) => p.file), scoredFiles);
-    assert.deepEqual(out.errors.map((e) => e.file), [broken]);
+    assert.deepEqual(
+      out.predictions.map((p) => p.file),
+      scoredFiles,
+    );
+    assert.deepEqual(
+      out.errors.map((e) => e.file),
+      [broken],
+    );
     const expected = manual(model, scoredFiles, 24, true);
     out.predictions.forEach((p, i) => EMOTIONS.forEach((e, c) => assert.ok(Math.abs(p.probabilities[e] - expected[i][c]) < 1e-6)));
     const table = run(grey, broken); // the table still prints; the broken file goes to stderr
@@ -172,7 +216,10 @@ test('facial predict CLI: table and JSON, broken file named on stderr, exit code
     const cells = row.split(/\s{2,}/);
     assert.equal(cells[0], grey);
     assert.equal(cells[1], EMOTIONS[expected[1].indexOf(Math.max(...expected[1]))]);
-    assert.deepEqual(cells.slice(2), expected[1].map((p) => (100 * p).toFixed(2)));
+    assert.deepEqual(
+      cells.slice(2),
+      expected[1].map((p) => (100 * p).toFixed(2)),
+    );
     model.dispose();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -14,8 +14,13 @@ import type { SplitEvaluation } from '../../src/evaluation/verify';
 
 function evaluation(split: 'validation' | 'test', yTrue: number[], yPred: number[], confidence: number[]): SplitEvaluation {
   return {
-    ...classificationReport(yTrue, yPred), split, yTrue: Uint8Array.from(yTrue), yPred: Uint8Array.from(yPred),
-    confidence: Float32Array.from(confidence), seconds: 0.5, imagesPerSecond: yTrue.length / 0.5,
+    ...classificationReport(yTrue, yPred),
+    split,
+    yTrue: Uint8Array.from(yTrue),
+    yPred: Uint8Array.from(yPred),
+    confidence: Float32Array.from(confidence),
+    seconds: 0.5,
+    imagesPerSecond: yTrue.length / 0.5,
   };
 }
 
@@ -41,7 +46,13 @@ test('pickMisclassified: most confident mistakes first, with their own 48x48 pix
   const ev = evaluation('test', [0, 1, 2, 3], [0, 2, 1, 3], [0.9, 0.4, 0.8, 0.7]);
   const pixels = new Uint8Array(4 * 2304).map((_, i) => Math.floor(i / 2304) * 50);
   const faces = pickMisclassified(ev, { pixels });
-  assert.deepEqual(faces.map((f) => [f.trueLabel, f.predLabel]), [[2, 1], [1, 2]]);
+  assert.deepEqual(
+    faces.map((f) => [f.trueLabel, f.predLabel]),
+    [
+      [2, 1],
+      [1, 2],
+    ],
+  );
   assert.equal(faces[0].pixels[0], 100); // image 2
   assert.equal(faces[1].pixels[2303], 50); // image 1
 });
@@ -57,12 +68,20 @@ test('writeReport writes the PNGs and an index.html that embeds and links each o
     const raw = { pixels, lines: new Uint32Array(yTrue.length) };
     const faces = { raw: (s: string) => (s === 'test' ? raw : null) };
     const out = path.join(dir, 'nested', 'report');
-    const written = await writeReport(out, { results, log: parseTrainingLog(LOG), logPath: 'training.csv', faces, details: { model: 'tiny<model>' } });
+    const written = await writeReport(out, {
+      results,
+      log: parseTrainingLog(LOG),
+      logPath: 'training.csv',
+      faces,
+      details: { model: 'tiny<model>' },
+    });
     const expectedFiles = [REPORT_FILES.curves, REPORT_FILES.confusion, REPORT_FILES.classes, REPORT_FILES.faces, REPORT_FILES.html];
     assert.deepEqual(written.map((f) => path.basename(f)).sort(), [...expectedFiles].sort());
     assert.deepEqual(fs.readdirSync(out).sort(), [...expectedFiles].sort(), 'no temporary files left behind');
     const sizes: Record<string, [number, number]> = {
-      [REPORT_FILES.curves]: [1260, 320], [REPORT_FILES.confusion]: [634, 644], [REPORT_FILES.classes]: [760, 360],
+      [REPORT_FILES.curves]: [1260, 320],
+      [REPORT_FILES.confusion]: [634, 644],
+      [REPORT_FILES.classes]: [760, 360],
       // 5 mistakes, 5 columns of 128 px + 8 padding; one row of 120 + 36 caption + 8 under a 34 px title.
       [REPORT_FILES.faces]: [8 + 5 * 128, 34 + 164 + 8],
     };

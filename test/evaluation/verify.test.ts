@@ -22,7 +22,15 @@ const SIDE = 12;
 
 function tinyModel(): tf.LayersModel {
   const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [SIDE, SIDE, 1], filters: 3, kernelSize: 3, strides: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [SIDE, SIDE, 1],
+      filters: 3,
+      kernelSize: 3,
+      strides: 2,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+    }),
+  );
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
   return model;
@@ -33,7 +41,7 @@ function fakeData(counts: Record<SplitName, number>) {
   const images: Record<string, Float32Array> = {};
   const labels: Record<string, Uint8Array> = {};
   let state = 12345;
-  const rand = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (const [split, n] of Object.entries(counts)) {
     images[split] = Float32Array.from({ length: n * SIDE * SIDE }, () => rand() - 0.5);
     labels[split] = Uint8Array.from({ length: n }, () => Math.floor(rand() * 7));
@@ -45,15 +53,27 @@ function fakeData(counts: Record<SplitName, number>) {
     batch: (split, indices) => {
       calls.push(indices.length);
       const idx = Array.from(indices);
-      const xs = tf.tensor4d(idx.flatMap((i) => Array.from(images[split].subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE))), [idx.length, SIDE, SIDE, 1]);
-      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => labels[split][i]), 'int32'), 7) as tf.Tensor2D);
+      const xs = tf.tensor4d(
+        idx.flatMap((i) => Array.from(images[split].subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE))),
+        [idx.length, SIDE, SIDE, 1],
+      );
+      const ys = tf.tidy(
+        () =>
+          tf.oneHot(
+            tf.tensor1d(
+              idx.map((i) => labels[split][i]),
+              'int32',
+            ),
+            7,
+          ) as tf.Tensor2D,
+      );
       return { xs, ys };
     },
   };
   return { data, images, labels, calls };
 }
 
-test('batched evaluation equals classificationReport of the model\'s own argmax over the whole split', async () => {
+test("batched evaluation equals classificationReport of the model's own argmax over the whole split", async () => {
   await tf.setBackend('cpu');
   const model = tinyModel();
   const counts = { train: 23, validation: 9, test: 11 };
@@ -63,7 +83,9 @@ test('batched evaluation equals classificationReport of the model\'s own argmax 
   assert.equal(tf.memory().numTensors, before, 'evaluateModel leaked tensors');
   assert.deepEqual(calls, [5, 5, 5, 5, 3, 5, 4, 5, 5, 1]);
   for (const split of ['train', 'validation', 'test'] as const) {
-    const whole = tf.tidy(() => (model.predict(tf.tensor4d(images[split], [counts[split], SIDE, SIDE, 1])) as tf.Tensor2D).argMax(1).arraySync() as number[]);
+    const whole = tf.tidy(
+      () => (model.predict(tf.tensor4d(images[split], [counts[split], SIDE, SIDE, 1])) as tf.Tensor2D).argMax(1).arraySync() as number[],
+    );
     const expected = classificationReport(Array.from(labels[split]), whole);
     const got = results[split]!;
     assert.deepEqual(Array.from(got.yPred), whole);
@@ -75,27 +97,49 @@ test('batched evaluation equals classificationReport of the model\'s own argmax 
   const table = formatSeedTable(results);
   const rows = table.trim().split('\n');
   assert.equal(rows.length, 5);
-  for (const [row, split] of [[2, 'train'], [3, 'validation'], [4, 'test']] as const) {
-    const cells = rows[row].split('|').map((c) => c.trim()).filter(Boolean);
+  for (const [row, split] of [
+    [2, 'train'],
+    [3, 'validation'],
+    [4, 'test'],
+  ] as const) {
+    const cells = rows[row]
+      .split('|')
+      .map((c) => c.trim())
+      .filter(Boolean);
     const r = results[split]!;
-    assert.deepEqual(cells.slice(1), [r.accuracy, r.precision, r.recall, r.f1].map((v) => (100 * v).toFixed(2)));
+    assert.deepEqual(
+      cells.slice(1),
+      [r.accuracy, r.precision, r.recall, r.f1].map((v) => (100 * v).toFixed(2)),
+    );
   }
   model.dispose();
 });
 
 test('formatSeedTable prints the seed README table', () => {
   // The seed's published numbers, as fractions, must print back as its README shows them.
-  const mk = (accuracy: number, precision: number, recall: number, f1: number) =>
-    ({ ...classificationReport([0], [0]), accuracy, precision, recall, f1 });
-  const table = formatSeedTable({ train: mk(0.9704, 0.8302, 0.8437, 0.8366), validation: mk(0.6439, 0.5393, 0.5462, 0.5406), test: mk(0.6453, 0.542, 0.5459, 0.5416) });
-  assert.equal(table, [
-    '|            | Accuracy | Precision | Recall | F1    |',
-    '|------------|----------|-----------|--------|-------|',
-    '| Training   | 97.04    | 83.02     | 84.37  | 83.66 |',
-    '| Validation | 64.39    | 53.93     | 54.62  | 54.06 |',
-    '| Testing    | 64.53    | 54.20     | 54.59  | 54.16 |',
-    '',
-  ].join('\n'));
+  const mk = (accuracy: number, precision: number, recall: number, f1: number) => ({
+    ...classificationReport([0], [0]),
+    accuracy,
+    precision,
+    recall,
+    f1,
+  });
+  const table = formatSeedTable({
+    train: mk(0.9704, 0.8302, 0.8437, 0.8366),
+    validation: mk(0.6439, 0.5393, 0.5462, 0.5406),
+    test: mk(0.6453, 0.542, 0.5459, 0.5416),
+  });
+  assert.equal(
+    table,
+    [
+      '|            | Accuracy | Precision | Recall | F1    |',
+      '|------------|----------|-----------|--------|-------|',
+      '| Training   | 97.04    | 83.02     | 84.37  | 83.66 |',
+      '| Validation | 64.39    | 53.93     | 54.62  | 54.06 |',
+      '| Testing    | 64.53    | 54.20     | 54.59  | 54.16 |',
+      '',
+    ].join('\n'),
+  );
 });
 
 test('resultsToJson: seed row names, percent, confusion counts', () => {
@@ -111,11 +155,12 @@ test('resultsToJson: seed row names, percent, confusion counts', () => {
 /** A tiny FER2013 CSV: `counts` rows per Usage, pseudo-random faces with an uneven grey range. */
 function writeTinyCsv(file: string, counts: Record<string, number>): void {
   let state = 7;
-  const rand = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   const lines = ['emotion,pixels,Usage'];
   for (const [usage, n] of Object.entries(counts)) {
     for (let i = 0; i < n; i++) {
-      const lo = Math.floor(rand() * 60), span = 80 + Math.floor(rand() * 100);
+      const lo = Math.floor(rand() * 60),
+        span = 80 + Math.floor(rand() * 100);
       const px = Array.from({ length: 48 * 48 }, () => lo + Math.floor(rand() * span));
       lines.push(`${Math.floor(rand() * 7)},${px.join(' ')},${usage}`);
     }
@@ -130,7 +175,15 @@ test('verify CLI path: a saved 32x32 model is scored on bytescaled, resized data
     const csv = path.join(dir, 'tiny.csv');
     writeTinyCsv(csv, { Training: 9, PublicTest: 5, PrivateTest: 6 });
     const model = tf.sequential();
-    model.add(tf.layers.conv2d({ inputShape: [32, 32, 1], filters: 4, kernelSize: 5, strides: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }));
+    model.add(
+      tf.layers.conv2d({
+        inputShape: [32, 32, 1],
+        filters: 4,
+        kernelSize: 5,
+        strides: 3,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+      }),
+    );
     model.add(tf.layers.flatten());
     model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }));
     await saveModel(model, path.join(dir, 'model'));
@@ -140,7 +193,11 @@ test('verify CLI path: a saved 32x32 model is scored on bytescaled, resized data
     assert.ok(facial.stretch, 'a model trained at a resized size gets bytescaled data, as FACIAL(resize=...)');
     // Reference: the full (non-compact) tensors of the same data, predicted in one go.
     const full = new Facial({ csvPath: csv, resize: 32, limit: 8 });
-    for (const [split, data, labels, n] of [['train', full.trainData, full.trainLabels, 8], ['validation', full.validationData, full.validationLabels, 5], ['test', full.testData, full.testLabels, 6]] as const) {
+    for (const [split, data, labels, n] of [
+      ['train', full.trainData, full.trainLabels, 8],
+      ['validation', full.validationData, full.validationLabels, 5],
+      ['test', full.testData, full.testLabels, 6],
+    ] as const) {
       const pred = tf.tidy(() => (model.predict(data!) as tf.Tensor2D).argMax(1).arraySync() as number[]);
       const truth = tf.tidy(() => labels!.argMax(1).arraySync() as number[]);
       const expected = classificationReport(truth, pred);
@@ -172,7 +229,7 @@ test('loadTrainedModel rebuilds the architecture for a Keras .h5 and loads its w
     assert.deepEqual([imageSize, format, model.layers.length], [32, 'keras-h5', original.layers.length]);
     const x = tf.randomUniform([1, 32, 32, 1], -0.5, 0.5, 'float32', 3);
     const [a, b] = [original.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor];
-    assert.ok(tf.max(tf.abs(tf.sub(a, b))).arraySync() as number < 1e-6, 'same weights, same output');
+    assert.ok((tf.max(tf.abs(tf.sub(a, b))).arraySync() as number) < 1e-6, 'same weights, same output');
     tf.dispose([x, a, b]);
     await assert.rejects(loadTrainedModel(path.join(dir, 'missing.h5')), /missing\.h5: no such model file/);
     original.dispose();

@@ -50,9 +50,14 @@ test('plain @tensorflow/tfjs in Node loads the model over HTTP and gives the sam
         const x = tf.tensor4d(px.map((v) => v / 255 - 0.5), [1, 48, 48, 1]);
         console.log(JSON.stringify(Array.from(m.predict(x).dataSync()))); })();`;
     const child = spawn(process.execPath, ['-e', script], { cwd: ROOT });
-    let out = '', err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c; });
-    child.stderr.on('data', (c: Buffer) => { err += c; });
+    let out = '',
+      err = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c;
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c;
+    });
     const code = await new Promise((ok) => child.on('exit', ok));
     assert.equal(code, 0, err);
     near(JSON.parse(out.trim().split('\n').pop()!), want, 'plain tfjs in Node');
@@ -64,20 +69,34 @@ test('plain @tensorflow/tfjs in Node loads the model over HTTP and gives the sam
 
 test('examples/browser in headless Chromium classifies the face with the probabilities Node gives', { timeout: 180_000 }, async (t) => {
   if (!CHROMIUM) {
-    if (process.env.CI) assert.fail('Chromium is required in CI (.ci/run installs Debian\'s chromium)');
+    if (process.env.CI) assert.fail("Chromium is required in CI (.ci/run installs Debian's chromium)");
     t.skip('Chromium is not installed (apt-get install chromium)');
     return;
   }
   const want = await reference();
   let resolve!: (r: { probabilities?: number[]; emotion?: string; backend?: string; error?: string }) => void;
-  const got = new Promise<Parameters<typeof resolve>[0]>((ok) => { resolve = ok; });
+  const got = new Promise<Parameters<typeof resolve>[0]>((ok) => {
+    resolve = ok;
+  });
   const { server, url } = await startServer({ modelDir, onResult: (r) => resolve(r as never) });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-'));
-  const browser = spawn(CHROMIUM, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`,
-    `${url}index.html?backend=cpu&report=1`], { stdio: 'ignore' });
+  const browser = spawn(
+    CHROMIUM,
+    [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      `--user-data-dir=${profile}`,
+      `${url}index.html?backend=cpu&report=1`,
+    ],
+    { stdio: 'ignore' },
+  );
   let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, fail) => { timer = setTimeout(() => fail(new Error('no result from the page within 150 s')), 150_000); });
+    const timeout = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => fail(new Error('no result from the page within 150 s')), 150_000);
+    });
     const result = await Promise.race([got, timeout]);
     assert.equal(result.error, undefined, result.error);
     assert.equal(result.backend, 'cpu');

@@ -17,8 +17,12 @@ export function randomArray(size: number, seed: number): Float32Array {
 }
 
 /** Runs kernel `name` on `backend` with fresh tensors built from the given arrays. */
-export async function runOn(backend: string, name: string, inputs: Record<string, [Float32Array, number[]]>,
-  attrs: Record<string, unknown>): Promise<Float32Array> {
+export async function runOn(
+  backend: string,
+  name: string,
+  inputs: Record<string, [Float32Array, number[]]>,
+  attrs: Record<string, unknown>,
+): Promise<Float32Array> {
   await tf.setBackend(backend);
   const tensors: Record<string, tf.Tensor> = {};
   for (const [key, [values, shape]] of Object.entries(inputs)) tensors[key] = tf.tensor(values, shape);

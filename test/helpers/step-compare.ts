@@ -22,23 +22,33 @@ import { trainingLoss } from '../../src/training/loss';
 
 const tfjsGradients = [tf.getGradient('FusedBatchNorm'), tf.getGradient('Mean')];
 
-interface StepResult { loss: number; grads: Map<string, Float32Array> }
+interface StepResult {
+  loss: number;
+  grads: Map<string, Float32Array>;
+}
 
 /** A few layers that cover what ResNet-50 uses: strided and 1x1 convs, BN, pools, add, L2. */
 export function smallModel(seed: number): tf.LayersModel {
   const init = (s: number) => tf.initializers.glorotUniform({ seed: seed + s });
   const inp = tf.input({ shape: [13, 13, 3] });
-  let h = tf.layers.conv2d({ filters: 8, kernelSize: 7, strides: 2, padding: 'same', kernelInitializer: init(1),
-    kernelRegularizer: tf.regularizers.l2({ l2: 1e-3 }) }).apply(inp) as tf.SymbolicTensor;
+  let h = tf.layers
+    .conv2d({
+      filters: 8,
+      kernelSize: 7,
+      strides: 2,
+      padding: 'same',
+      kernelInitializer: init(1),
+      kernelRegularizer: tf.regularizers.l2({ l2: 1e-3 }),
+    })
+    .apply(inp) as tf.SymbolicTensor;
   h = tf.layers.batchNormalization({ axis: 3 }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.activation({ activation: 'relu' }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(h) as tf.SymbolicTensor;
-  const a = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', kernelInitializer: init(2) })
-    .apply(h) as tf.SymbolicTensor;
-  const b = tf.layers.conv2d({ filters: 8, kernelSize: 1, strides: 2, kernelInitializer: init(3) })
+  const a = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', kernelInitializer: init(2) }).apply(h) as tf.SymbolicTensor;
+  const b = tf.layers
+    .conv2d({ filters: 8, kernelSize: 1, strides: 2, kernelInitializer: init(3) })
     .apply(tf.layers.batchNormalization({ axis: 3 }).apply(a) as tf.SymbolicTensor) as tf.SymbolicTensor;
-  const c = tf.layers.conv2d({ filters: 8, kernelSize: 1, strides: 2, kernelInitializer: init(4) })
-    .apply(h) as tf.SymbolicTensor;
+  const c = tf.layers.conv2d({ filters: 8, kernelSize: 1, strides: 2, kernelInitializer: init(4) }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.add().apply([b, c]) as tf.SymbolicTensor;
   h = tf.layers.globalAveragePooling2d({}).apply(h) as tf.SymbolicTensor;
   h = tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: init(5) }).apply(h) as tf.SymbolicTensor;
@@ -57,8 +67,13 @@ function batchFor(shape: number[], seed: number): { x: Float32Array; y: number[]
 }
 
 /** Builds the model on `backend`, loads `weights`, and returns the loss and all gradients. */
-async function step(backend: string, build: () => tf.LayersModel, shape: number[], weights: Float32Array[] | null,
-  data: { x: Float32Array; y: number[] }): Promise<StepResult & { weights: Float32Array[] }> {
+async function step(
+  backend: string,
+  build: () => tf.LayersModel,
+  shape: number[],
+  weights: Float32Array[] | null,
+  data: { x: Float32Array; y: number[] },
+): Promise<StepResult & { weights: Float32Array[] }> {
   await tf.setBackend(backend);
   const model = build();
   if (weights) model.setWeights(weights.map((w, i) => tf.tensor(w, model.weights[i].shape as number[])));
@@ -93,7 +108,11 @@ function l2(a: Float32Array, b?: Float32Array): number {
   return Math.sqrt(s);
 }
 
-export async function compareStep(build: () => tf.LayersModel, shape: number[], tol: { loss: number; grad: number; floor: number }): Promise<void> {
+export async function compareStep(
+  build: () => tf.LayersModel,
+  shape: number[],
+  tol: { loss: number; grad: number; floor: number },
+): Promise<void> {
   const data = batchFor(shape, 5);
   for (const g of tfjsGradients) tf.registerGradient(g);
   const ref = await step('cpu', build, shape, null, data);
@@ -118,7 +137,9 @@ export async function compareStep(build: () => tf.LayersModel, shape: number[], 
   }
   assert.deepEqual(failures, [], 'gradients outside tolerance');
   // A check that can fail: the gradients are not all zero.
-  assert.ok([...ref.grads.values()].some((g) => l2(g) > 1e-4), 'non-trivial gradients');
+  assert.ok(
+    [...ref.grads.values()].some((g) => l2(g) > 1e-4),
+    'non-trivial gradients',
+  );
   console.log(`max relative gradient difference (|g| > 1e-4) ${worst.toExponential(2)}, loss cpu ${ref.loss} wasm ${got.loss}`);
 }
-

@@ -5,14 +5,20 @@ import { mulberry32 } from '../../src/data/image-transform';
 /** conv(L2) + BN + dense softmax on 8x8x1: the smallest model with every ingredient of the real ones. */
 export function tinyModel(seed = 1, l2 = 1e-3): tf.LayersModel {
   const input = tf.input({ shape: [8, 8, 1] });
-  let x = tf.layers.conv2d({
-    filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed }),
-    kernelRegularizer: tf.regularizers.l2({ l2 }),
-  }).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      kernelInitializer: tf.initializers.glorotUniform({ seed }),
+      kernelRegularizer: tf.regularizers.l2({ l2 }),
+    })
+    .apply(input) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
   x = tf.layers.activation({ activation: 'relu' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) })
+  const out = tf.layers
+    .dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) })
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
 }
@@ -20,7 +26,8 @@ export function tinyModel(seed = 1, l2 = 1e-3): tf.LayersModel {
 /** Learnable data: class k has a bright 3-column band at columns 3k..3k+2 (clipped), plus noise. */
 export function tinyData(n: number, seed: number): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
   const rand = mulberry32(seed);
-  const x = new Float32Array(n * 64), labels: number[] = [];
+  const x = new Float32Array(n * 64),
+    labels: number[] = [];
   for (let i = 0; i < n; i++) {
     const k = i % 3;
     labels.push(k);
@@ -31,4 +38,3 @@ export function tinyData(n: number, seed: number): { xs: tf.Tensor4D; ys: tf.Ten
   }
   return { xs: tf.tensor4d(x, [n, 8, 8, 1]), ys: tf.oneHot(tf.tensor1d(labels, 'int32'), 3) as tf.Tensor2D };
 }
-

@@ -14,13 +14,24 @@ const at = (name: string) => path.join(dir, name);
 function smallModel(seed: number, opts: { convFilters?: number; extraDense?: boolean } = {}): tf.LayersModel {
   const init = (s: number) => tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: seed * 100 + s });
   const input = tf.input({ shape: [6, 6, 1], name: 'input_1' });
-  let x = tf.layers.conv2d({ filters: opts.convFilters ?? 3, kernelSize: 3, name: 'conv1', kernelInitializer: init(1), biasInitializer: init(2) }).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ name: 'bn_conv1', gammaInitializer: init(3), betaInitializer: init(4), movingMeanInitializer: init(5),
-    movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: seed * 100 + 6 }) }).apply(x) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({ filters: opts.convFilters ?? 3, kernelSize: 3, name: 'conv1', kernelInitializer: init(1), biasInitializer: init(2) })
+    .apply(input) as tf.SymbolicTensor;
+  x = tf.layers
+    .batchNormalization({
+      name: 'bn_conv1',
+      gammaInitializer: init(3),
+      betaInitializer: init(4),
+      movingMeanInitializer: init(5),
+      movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: seed * 100 + 6 }),
+    })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.activation({ activation: 'relu', name: 'activation_1' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.flatten({ name: 'flatten_1' }).apply(x) as tf.SymbolicTensor;
   if (opts.extraDense) x = tf.layers.dense({ units: 5, name: 'dense_extra', kernelInitializer: init(9) }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ units: 7, activation: 'softmax', name: 'fc1000', kernelInitializer: init(7), biasInitializer: init(8) }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dense({ units: 7, activation: 'softmax', name: 'fc1000', kernelInitializer: init(7), biasInitializer: init(8) })
+    .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: x });
 }
 
@@ -38,6 +49,7 @@ function assertSameWeights(a: Buffer[], b: Buffer[], label = '') {
   a.forEach((buf, i) => assert.ok(buf.equals(b[i]), `${label} weight #${i} differs`));
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- h5wasm's ES module typings are not reachable from CommonJS tests
 async function h5(): Promise<any> {
   const h5wasm = await import('h5wasm/node');
   await h5wasm.ready;
@@ -83,7 +95,9 @@ async function writeByHand(file: string, model: tf.LayersModel, opts: { nested?:
 
 const x = tf.tidy(() => tf.randomUniform([4, 6, 6, 1], -0.5, 0.5, 'float32', 11));
 
-test('setup', async () => { await tf.setBackend('cpu'); });
+test('setup', async () => {
+  await tf.setBackend('cpu');
+});
 
 test('a hand-made Keras-layout file loads by order and gives the source predictions exactly', async () => {
   const source = smallModel(1);
@@ -110,14 +124,21 @@ test('a full-model file (weights under /model_weights) and chunked layer_names l
 test('saveKerasWeights writes the Keras layout (read back with h5wasm) and round-trips', async () => {
   const source = smallModel(5);
   await saveKerasWeights(source, at('saved.h5'));
-  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((n) => n.includes('.tmp-')),
+    [],
+  );
   const h5wasm = await h5();
   const f = new h5wasm.File(at('saved.h5'), 'r');
   assert.deepEqual(f.attrs.layer_names.value, ['input_1', 'conv1', 'bn_conv1', 'activation_1', 'flatten_1', 'fc1000']);
   assert.equal(f.attrs.layer_names.dtype, 'S12'); // fixed-length bytes: Keras calls n.decode('utf8')
   assert.equal(f.attrs.backend.value, 'tensorflow');
-  assert.deepEqual(f.get('bn_conv1').attrs.weight_names.value,
-    ['bn_conv1/gamma:0', 'bn_conv1/beta:0', 'bn_conv1/moving_mean:0', 'bn_conv1/moving_variance:0']);
+  assert.deepEqual(f.get('bn_conv1').attrs.weight_names.value, [
+    'bn_conv1/gamma:0',
+    'bn_conv1/beta:0',
+    'bn_conv1/moving_mean:0',
+    'bn_conv1/moving_variance:0',
+  ]);
   assert.deepEqual(f.get('activation_1').attrs.weight_names.value, []);
   const kernel = f.get('conv1/conv1/kernel:0');
   assert.deepEqual(kernel.shape, [3, 3, 1, 3]);
@@ -154,8 +175,10 @@ test('byName loads matching layers, whatever their order, and reports the rest',
   const target = smallModel(9, { extraDense: true, convFilters: 3 });
   const before = snapshot(target);
   // fc1000 of `target` sits on a 5-wide dense_extra: its kernel shape differs, so by name is an error...
-  await assert.rejects(loadKerasWeights(target, at('reordered.h5'), { byName: true }),
-    /model layer 'fc1000' weight .*kernel has shape \[5, 7\] but 'fc1000\/fc1000\/kernel:0' in .*reordered\.h5 has shape \[48, 7\]/);
+  await assert.rejects(
+    loadKerasWeights(target, at('reordered.h5'), { byName: true }),
+    /model layer 'fc1000' weight .*kernel has shape \[5, 7\] but 'fc1000\/fc1000\/kernel:0' in .*reordered\.h5 has shape \[48, 7\]/,
+  );
   assertSameWeights(snapshot(target), before);
   // ...while a model whose fc1000 matches loads the three layers in file order and keeps its own extra layer.
   const plain = smallModel(10);
@@ -174,9 +197,25 @@ test('every mismatch is an error naming layer/shape/file and leaves the model un
   notKeras.close();
 
   const cases: Array<[string, tf.LayersModel, string, RegExp, boolean?]> = [
-    ['extra layer', smallModel(13, { extraDense: true }), 'src.h5', /src\.h5 holds 3 layers with weights but the model has 4 \(first difference at weighted layer #2: model 'dense_extra', file 'fc1000'\)/],
-    ['wrong kernel shape', smallModel(14, { convFilters: 4 }), 'src.h5', /weighted layer #0: model layer 'conv1' weight conv1\/kernel has shape \[3, 3, 1, 4\] but 'conv1\/conv1\/kernel:0' in .*src\.h5 has shape \[3, 3, 1, 3\]/],
-    ['wrong kernel shape by name', smallModel(15, { convFilters: 4 }), 'src.h5', /by name, model layer 'conv1' .*\[3, 3, 1, 4\].*\[3, 3, 1, 3\]/, true],
+    [
+      'extra layer',
+      smallModel(13, { extraDense: true }),
+      'src.h5',
+      /src\.h5 holds 3 layers with weights but the model has 4 \(first difference at weighted layer #2: model 'dense_extra', file 'fc1000'\)/,
+    ],
+    [
+      'wrong kernel shape',
+      smallModel(14, { convFilters: 4 }),
+      'src.h5',
+      /weighted layer #0: model layer 'conv1' weight conv1\/kernel has shape \[3, 3, 1, 4\] but 'conv1\/conv1\/kernel:0' in .*src\.h5 has shape \[3, 3, 1, 3\]/,
+    ],
+    [
+      'wrong kernel shape by name',
+      smallModel(15, { convFilters: 4 }),
+      'src.h5',
+      /by name, model layer 'conv1' .*\[3, 3, 1, 4\].*\[3, 3, 1, 3\]/,
+      true,
+    ],
     ['not HDF5', smallModel(16), 'text.h5', /text\.h5 is not an HDF5 file/],
     ['not Keras', smallModel(17), 'plain.h5', /plain\.h5 is not a Keras weights file/],
     ['missing file', smallModel(18), 'nope.h5', /nope\.h5 does not exist/],
@@ -191,7 +230,10 @@ test('every mismatch is an error naming layer/shape/file and leaves the model un
   const fewer = smallModel(19);
   await writeByHand(at('fewer.h5'), source, { order: ['input_1', 'conv1', 'bn_conv1'] });
   const before = snapshot(fewer);
-  await assert.rejects(loadKerasWeights(fewer, at('fewer.h5')), /holds 2 layers with weights but the model has 3 \(extra model layer 'fc1000'/);
+  await assert.rejects(
+    loadKerasWeights(fewer, at('fewer.h5')),
+    /holds 2 layers with weights but the model has 3 \(extra model layer 'fc1000'/,
+  );
   assertSameWeights(snapshot(fewer), before);
   // By name, a file sharing no layer name with the model is an error too.
   const other = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: 'zzz' })] });

@@ -18,12 +18,26 @@ after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })))
 /** A small model with the layer kinds ResNet uses (conv bias, BN with non-trainable stats, regularizer). */
 function smallModel(seed: number): tf.LayersModel {
   const input = tf.input({ shape: [8, 8, 1] });
-  let x = tf.layers.conv2d({ filters: 4, kernelSize: 3, name: 'c1', kernelInitializer: tf.initializers.glorotUniform({ seed }),
-    kernelRegularizer: tf.regularizers.l2({ l2: 1e-4 }) }).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ name: 'bn1', movingMeanInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: seed + 1 }),
-    movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: seed + 2 }) }).apply(x) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({
+      filters: 4,
+      kernelSize: 3,
+      name: 'c1',
+      kernelInitializer: tf.initializers.glorotUniform({ seed }),
+      kernelRegularizer: tf.regularizers.l2({ l2: 1e-4 }),
+    })
+    .apply(input) as tf.SymbolicTensor;
+  x = tf.layers
+    .batchNormalization({
+      name: 'bn1',
+      movingMeanInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: seed + 1 }),
+      movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: seed + 2 }),
+    })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ units: 7, activation: 'softmax', name: 'out', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 3 }) }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dense({ units: 7, activation: 'softmax', name: 'out', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 3 }) })
+    .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: x });
 }
 
@@ -31,7 +45,9 @@ function predict(model: tf.LayersModel, x: tf.Tensor): Float32Array {
   return tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync() as Float32Array);
 }
 
-test('setup', async () => { await tf.setBackend('cpu'); });
+test('setup', async () => {
+  await tf.setBackend('cpu');
+});
 
 test('saveModel writes the standard tfjs layout and loadModel restores identical predictions', async () => {
   const dir = path.join(tmpDir(), 'nested', 'out');
@@ -43,7 +59,7 @@ test('saveModel writes the standard tfjs layout and loadModel restores identical
   assert.equal(json.modelTopology.class_name, 'Model');
   assert.deepEqual(json.weightsManifest[0].paths, ['model.weights.bin']);
   // c1 kernel+bias (3*3*1*4 + 4), bn1 gamma/beta/mean/variance (4*4), out on the 6x6x4 map (144*7 + 7), float32
-  const floats = (3 * 3 * 4 + 4) + 4 * 4 + (6 * 6 * 4 * 7 + 7);
+  const floats = 3 * 3 * 4 + 4 + 4 * 4 + (6 * 6 * 4 * 7 + 7);
   assert.equal(fs.statSync(path.join(dir, 'model.weights.bin')).size, floats * 4);
 
   const x = tf.randomUniform([3, 8, 8, 1], -0.5, 0.5, 'float32', 9);
@@ -75,12 +91,16 @@ test('the any-size ResNet-50 (Keras names, regularizers) round-trips', async () 
   const model = resnet50AnySize({ inputShape: [32, 32, 1], seed: 3 });
   await saveModel(model, dir);
   const loaded = await loadModel(dir);
-  assert.deepEqual(loaded.layers.map((l) => l.name), model.layers.map((l) => l.name));
+  assert.deepEqual(
+    loaded.layers.map((l) => l.name),
+    model.layers.map((l) => l.name),
+  );
   assert.equal(loaded.countParams(), model.countParams());
   const x = tf.randomUniform([1, 32, 32, 1], -0.5, 0.5, 'float32', 4);
   assert.deepEqual(predict(loaded, x), predict(model, x));
   tf.dispose(x);
-  model.dispose(); loaded.dispose();
+  model.dispose();
+  loaded.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

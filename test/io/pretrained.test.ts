@@ -17,7 +17,7 @@ import { ROOT } from '../helpers/paths';
 
 const card = fs.readFileSync(path.join(PRETRAINED_MODEL_DIR, 'MODEL_CARD.md'), 'utf8');
 
-test('the shipped model scores the sample\'s PrivateTest rows as its model card says', async () => {
+test("the shipped model scores the sample's PrivateTest rows as its model card says", async () => {
   await tf.setBackend('cpu');
   const m = /PrivateTest rows of data\/fer2013-sample\.csv\.gz the model scores\s+(\d+) of (\d+)/.exec(card);
   assert.ok(m, 'the card records the sample score');
@@ -31,7 +31,8 @@ test('the shipped model scores the sample\'s PrivateTest rows as its model card 
 });
 
 const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
-const run = (...args: string[]) => spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, ...args], { encoding: 'utf8' });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, ...args], { encoding: 'utf8' });
 
 test('facial predict with no --model uses the shipped model and prints the emotion and the seven probabilities', () => {
   const face = path.join(ROOT, 'examples', 'browser', 'face.png');

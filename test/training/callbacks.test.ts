@@ -5,16 +5,31 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  Callback, CSVLogger, EarlyStopping, formatFilepath, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN, TrainingContext,
+  Callback,
+  CSVLogger,
+  EarlyStopping,
+  formatFilepath,
+  ModelCheckpoint,
+  ReduceLROnPlateau,
+  TerminateOnNaN,
+  TrainingContext,
 } from '../../src/training/callbacks';
 
 function fakeContext(lr = 1, model?: tf.LayersModel): TrainingContext & { lr: number; logs: string[] } {
   const ctx = {
-    lr, logs: [] as string[], model: model as tf.LayersModel, optimizer: null as unknown as tf.Optimizer,
-    stopTraining: false, verbose: 0,
+    lr,
+    logs: [] as string[],
+    model: model as tf.LayersModel,
+    optimizer: null as unknown as tf.Optimizer,
+    stopTraining: false,
+    verbose: 0,
     getLearningRate: () => ctx.lr,
-    setLearningRate: (v: number) => { ctx.lr = v; },
-    log: (m: string) => { ctx.logs.push(m); },
+    setLearningRate: (v: number) => {
+      ctx.lr = v;
+    },
+    log: (m: string) => {
+      ctx.logs.push(m);
+    },
   };
   return ctx;
 }
@@ -46,8 +61,15 @@ test('ReduceLROnPlateau: exact LR sequence with patience 2, cooldown 1, min_lr 0
   const vals = [1, 1, 1, 1, 1, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6];
   const ctx = fakeContext(1);
   const cb = new ReduceLROnPlateau({ factor: 0.5, patience: 2, cooldown: 1, min_lr: 0.1, min_delta: 0 });
-  const seen = await drive(cb, ctx, vals.map((v) => ({ val_loss: v })));
-  assert.deepEqual(seen.map((l) => l.lr), [1, 1, 1, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125, 0.125, 0.1, 0.1]);
+  const seen = await drive(
+    cb,
+    ctx,
+    vals.map((v) => ({ val_loss: v })),
+  );
+  assert.deepEqual(
+    seen.map((l) => l.lr),
+    [1, 1, 1, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125, 0.125, 0.1, 0.1],
+  );
   assert.equal(ctx.lr, 0.1);
 });
 
@@ -55,11 +77,18 @@ test('ReduceLROnPlateau: min_delta decides what counts as improvement; mode auto
   const ctx = fakeContext(1);
   // val_acc creeps up 0.003 per epoch, never beyond best + 0.01 = 0.51: three non-improving epochs -> reduce.
   const cb = new ReduceLROnPlateau({ monitor: 'val_acc', factor: 0.1, patience: 3, min_delta: 0.01 });
-  await drive(cb, ctx, [0.5, 0.503, 0.506, 0.509].map((v) => ({ val_acc: v })));
+  await drive(
+    cb,
+    ctx,
+    [0.5, 0.503, 0.506, 0.509].map((v) => ({ val_acc: v })),
+  );
   assert.ok(Math.abs(ctx.lr - 0.1) < 1e-12);
   const ctx2 = fakeContext(1);
-  await drive(new ReduceLROnPlateau({ monitor: 'val_acc', factor: 0.1, patience: 3, min_delta: 0.001 }), ctx2,
-    [0.5, 0.503, 0.506, 0.509].map((v) => ({ val_acc: v })));
+  await drive(
+    new ReduceLROnPlateau({ monitor: 'val_acc', factor: 0.1, patience: 3, min_delta: 0.001 }),
+    ctx2,
+    [0.5, 0.503, 0.506, 0.509].map((v) => ({ val_acc: v })),
+  );
   assert.equal(ctx2.lr, 1); // each +0.003 beats min_delta 0.001
   assert.throws(() => new ReduceLROnPlateau({ factor: 1 }), /factor >= 1/);
 });
@@ -103,20 +132,40 @@ test('EarlyStopping: min_delta and patience stop at the right epoch and restore 
 test('ModelCheckpoint: save_best_only on val_acc (mode auto = max) saves epochs 1 and 3 with formatted names', async () => {
   const saved: string[] = [];
   const cb = new ModelCheckpoint({
-    filepath: 'ck-{epoch:02d}-{val_acc:.2f}', monitor: 'val_acc', save_best_only: true,
-    saver: async (_m, p) => { saved.push(p); },
+    filepath: 'ck-{epoch:02d}-{val_acc:.2f}',
+    monitor: 'val_acc',
+    save_best_only: true,
+    saver: async (_m, p) => {
+      saved.push(p);
+    },
   });
-  await drive(cb, fakeContext(), [0.5, 0.4, 0.6, 0.6].map((v) => ({ val_acc: v })));
+  await drive(
+    cb,
+    fakeContext(),
+    [0.5, 0.4, 0.6, 0.6].map((v) => ({ val_acc: v })),
+  );
   assert.deepEqual(saved, ['ck-01-0.50', 'ck-03-0.60']);
   const all: string[] = [];
-  const every = new ModelCheckpoint({ filepath: 'e{epoch}', saver: async (_m, p) => { all.push(p); }, period: 2 });
+  const every = new ModelCheckpoint({
+    filepath: 'e{epoch}',
+    saver: async (_m, p) => {
+      all.push(p);
+    },
+    period: 2,
+  });
   await drive(every, fakeContext(), [{}, {}, {}, {}]);
   assert.deepEqual(all, ['e2', 'e4']);
 });
 
 test('ModelCheckpoint: a failing save propagates and does not update best', async () => {
   let fail = true;
-  const cb = new ModelCheckpoint({ filepath: 'x', save_best_only: true, saver: async () => { if (fail) throw new Error('disk full'); } });
+  const cb = new ModelCheckpoint({
+    filepath: 'x',
+    save_best_only: true,
+    saver: async () => {
+      if (fail) throw new Error('disk full');
+    },
+  });
   cb.setContext(fakeContext());
   await cb.onTrainBegin();
   await assert.rejects(cb.onEpochEnd(0, { val_loss: 1 }), /disk full/);
@@ -133,7 +182,10 @@ test('CSVLogger writes epoch,loss,acc,val_loss,val_acc,lr and appends without a 
   await resumed.onTrainBegin();
   await resumed.onEpochEnd(2, row(2));
   assert.deepEqual(fs.readFileSync(file, 'utf8').trim().split('\n'), [
-    'epoch,loss,acc,val_loss,val_acc,lr', '0,1,0,2,0.5,0.01', '1,0.5,0.1,2,0.5,0.01', `2,${1 / 3},0.2,2,0.5,0.01`,
+    'epoch,loss,acc,val_loss,val_acc,lr',
+    '0,1,0,2,0.5,0.01',
+    '1,0.5,0.1,2,0.5,0.01',
+    `2,${1 / 3},0.2,2,0.5,0.01`,
   ]);
 });
 

@@ -18,7 +18,10 @@ test('CosineDecay without warm-up follows Keras: peak * ((1 - alpha) * 0.5 * (1 
 
 test('CosineDecay warm-up rises linearly from initialLearningRate to warmupTarget, then decays over the rest', () => {
   const s = new CosineDecay({ initialLearningRate: 0, warmupTarget: 1e-3, warmupSteps: 4, decaySteps: 8 });
-  assert.deepEqual([0, 1, 2, 3].map((t) => s.learningRate(t, 0)), [0, 0.25e-3, 0.5e-3, 0.75e-3]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((t) => s.learningRate(t, 0)),
+    [0, 0.25e-3, 0.5e-3, 0.75e-3],
+  );
   close(s.learningRate(4, 0), 1e-3);
   close(s.learningRate(8, 0), 0.5e-3); // 4 of 8 decay steps
   close(s.learningRate(12, 0), 0);
@@ -30,7 +33,7 @@ test("CosineDecay 'auto' decays over the steps the loop plans, less the warm-up"
   close(s.learningRate(60, 110), 1); // half-way through the 100 decay steps
   close(s.learningRate(110, 110), 0);
   // A longer plan (the budget measured more steps/s) stretches the curve.
-  close(s.learningRate(60, 210), 2 * 0.5 * (1 + Math.cos(Math.PI * 50 / 200)));
+  close(s.learningRate(60, 210), 2 * 0.5 * (1 + Math.cos((Math.PI * 50) / 200)));
 });
 
 test('CosineDecay rejects settings Keras would reject, naming the option', () => {

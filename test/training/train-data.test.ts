@@ -33,13 +33,18 @@ test('flowFromSource augments Facial batches deterministically per seed and keep
   const facial = await Facial.load({ limit: 8, splits: ['train'] });
   const gen = new ImageDataGenerator({ widthShiftRange: 0.1, heightShiftRange: 0.1, horizontalFlip: true });
   const run = async (seed: number) => {
-    const xs: number[] = [], ys: number[] = [];
+    const xs: number[] = [],
+      ys: number[] = [];
     for await (const b of gen.flowFromSource(fromFacial(facial, 'train', { batchSize: 8, seed: 1 }), { seed }).batches(0)) {
-      xs.push(...b.xs.dataSync()); ys.push(...b.ys.dataSync()); tf.dispose([b.xs, b.ys]);
+      xs.push(...b.xs.dataSync());
+      ys.push(...b.ys.dataSync());
+      tf.dispose([b.xs, b.ys]);
     }
     return { xs, ys };
   };
-  const a = await run(5), b = await run(5), c = await run(6);
+  const a = await run(5),
+    b = await run(5),
+    c = await run(6);
   assert.deepEqual(a, b);
   assert.deepEqual(c.ys, a.ys);
   assert.notDeepEqual(c.xs, a.xs);
@@ -48,7 +53,13 @@ test('flowFromSource augments Facial batches deterministically per seed and keep
 
 test('EpochProgress prints one summary line per epoch when not on a terminal', () => {
   let out = '';
-  const stream = { isTTY: false, write: (s: string) => { out += s; return true; } } as unknown as NodeJS.WriteStream;
+  const stream = {
+    isTTY: false,
+    write: (s: string) => {
+      out += s;
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
   const p = new EpochProgress(3, { stream });
   p.start(1, 4);
   p.update(0, 10, 1.5, 0.25);
@@ -59,13 +70,22 @@ test('EpochProgress prints one summary line per epoch when not on a terminal', (
 test('EpochProgress without a terminal writes a line every intervalMs: batch/total, loss, acc, images/s and ETA', () => {
   let out = '';
   let now = 0;
-  const stream = { isTTY: false, write: (s: string) => { out += s; return true; } } as unknown as NodeJS.WriteStream;
+  const stream = {
+    isTTY: false,
+    write: (s: string) => {
+      out += s;
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
   const p = new EpochProgress(Infinity, { stream, intervalMs: 30_000, now: () => now });
   p.start(0, 100, 10); // resumed at batch 10
-  now = 20_000; p.update(10, 32, 2, 0.25); // 20 s: too soon for a line
+  now = 20_000;
+  p.update(10, 32, 2, 0.25); // 20 s: too soon for a line
   assert.equal(out, '');
-  now = 40_000; p.update(19, 32 * 9, 1.5, 0.3); // 10 batches, 320 images in 40 s
+  now = 40_000;
+  p.update(19, 32 * 9, 1.5, 0.3); // 10 batches, 320 images in 40 s
   assert.equal(out, 'Epoch 1 batch 20/100 | loss 1.5000 | acc 0.3000 | 8.0 img/s | ETA 5m20s\n');
-  now = 50_000; p.update(20, 32, 1.4, 0.3);
+  now = 50_000;
+  p.update(20, 32, 1.4, 0.3);
   assert.equal(out.split('\n').length, 2, 'no second line within 30 s');
 });

@@ -96,10 +96,10 @@ const backwardKernel: KernelFunc = (args) => {
   for (let ch = 0; ch < c; ch++) {
     const r = 1 / Math.sqrt(v[ch] + eps);
     const ar = gamma[ch] * r;
-    const br = -ar * r * r * s2[ch] / rows;
+    const br = (-ar * r * r * s2[ch]) / rows;
     a[ch] = ar;
     bx[ch] = br;
-    c0[ch] = -ar * s1[ch] / rows - br * m[ch];
+    c0[ch] = (-ar * s1[ch]) / rows - br * m[ch];
     ds[ch] = s2[ch] * r;
     dof[ch] = s1[ch];
   }
@@ -124,8 +124,7 @@ export const batchNormTrainingGradConfig: GradConfig = {
     const [x, scale, mean, variance] = saved;
     const dys = Array.isArray(dy) ? dy : [dy];
     // One kernel for all three gradients, run once (each thunk runs in its own tidy).
-    const [dx, dScale, dOffset] = tf.engine().runKernel(BN_TRAIN_GRAD, { dy: dys[0], x, scale, mean, variance },
-      attrs) as tf.Tensor[];
+    const [dx, dScale, dOffset] = tf.engine().runKernel(BN_TRAIN_GRAD, { dy: dys[0], x, scale, mean, variance }, attrs) as tf.Tensor[];
     return { x: () => dx, scale: () => dScale, offset: () => dOffset };
   },
 };

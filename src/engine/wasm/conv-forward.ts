@@ -32,15 +32,22 @@ interface ConvAttrs {
 }
 
 /** The conv as a GEMM, or null when the backend's own kernel should run it. */
-function convAsGemm(s: KernelScope, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined,
-  attrs: ConvAttrs): TensorInfo | null {
+function convAsGemm(s: KernelScope, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, attrs: ConvAttrs): TensorInfo | null {
   const [kh, kw, ci, co] = filter.shape as Shape4;
   // A bias other than [CO] (e.g. a broadcast [1]) is what tfjs-backend-wasm's own kernel rejects: let it say so.
   if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || (bias != null && (bias.shape.length !== 1 || bias.shape[0] !== co))) {
     return null;
   }
-  const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, attrs.strides,
-    attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4,
+    filter.shape as Shape4,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const { batchSize: n, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
   const { top: pt, left: pl } = info.padInfo;
@@ -59,15 +66,17 @@ function convAsGemm(s: KernelScope, x: TensorInfo, filter: TensorInfo, bias: Ten
 
 /** FusedConv2D and Conv2D kernels for `backendName`, GEMM paths in front of the backend's own. */
 export function convForwardKernelConfigs(backendName: string): KernelConfig[] {
-  return (['FusedConv2D', 'Conv2D'] as const).map((kernelName) => kernelInFrontOf(kernelName, backendName, (args) => {
-    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
-    if (preluActivationWeights != null) return null;
-    const s = new KernelScope(backendName, args.backend as KernelBackend);
-    try {
-      const out = convAsGemm(s, x!, filter!, bias, args.attrs as unknown as ConvAttrs);
-      return out == null ? null : s.keep(out);
-    } finally {
-      s.dispose();
-    }
-  }));
+  return (['FusedConv2D', 'Conv2D'] as const).map((kernelName) =>
+    kernelInFrontOf(kernelName, backendName, (args) => {
+      const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
+      if (preluActivationWeights != null) return null;
+      const s = new KernelScope(backendName, args.backend as KernelBackend);
+      try {
+        const out = convAsGemm(s, x!, filter!, bias, args.attrs as unknown as ConvAttrs);
+        return out == null ? null : s.keep(out);
+      } finally {
+        s.dispose();
+      }
+    }),
+  );
 }

@@ -49,8 +49,12 @@ export function setTapGemmMaxPixels(pixels: number): void {
  * im2col path reads zeros).
  */
 export function pointwiseInside(info: tf.backend_util.Conv2DInfo): boolean {
-  return info.padInfo.top === 0 && info.padInfo.left === 0
-    && (info.outHeight - 1) * info.strideHeight < info.inHeight && (info.outWidth - 1) * info.strideWidth < info.inWidth;
+  return (
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    (info.outHeight - 1) * info.strideHeight < info.inHeight &&
+    (info.outWidth - 1) * info.strideWidth < info.inWidth
+  );
 }
 
 /**
@@ -72,15 +76,27 @@ interface ConvGradAttrs {
 
 function convInfoFor(xShape: Shape4, filterShape: Shape4, attrs: ConvGradAttrs, kernel: string) {
   if (attrs.dataFormat === 'NCHW') throw new Error(`${kernel} (wasm training kernels): only NHWC is supported`);
-  return tf.backend_util.computeConv2DInfo(
-    xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  return tf.backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
 }
 
 /** Forward Conv2D with explicit [top, bottom] / [left, right] padding (all >= 0). */
-function conv(s: KernelScope, x: TensorInfo, filter: TensorInfo, pads: [number, number, number, number],
-  dilation: [number, number] = [1, 1]): TensorInfo {
+function conv(
+  s: KernelScope,
+  x: TensorInfo,
+  filter: TensorInfo,
+  pads: [number, number, number, number],
+  dilation: [number, number] = [1, 1],
+): TensorInfo {
   const [t, b, l, r] = pads;
-  const pad = (t | b | l | r) === 0 ? 'valid' : [[0, 0], [t, b], [l, r], [0, 0]];
+  const pad =
+    (t | b | l | r) === 0
+      ? 'valid'
+      : [
+          [0, 0],
+          [t, b],
+          [l, r],
+          [0, 0],
+        ];
   return s.run('Conv2D', { x, filter }, { strides: [1, 1], dilations: dilation, pad, dataFormat: 'NHWC' } as NamedAttrMap);
 }
 
@@ -91,8 +107,20 @@ function conv(s: KernelScope, x: TensorInfo, filter: TensorInfo, pads: [number, 
 function zeroInsert(s: KernelScope, x: TensorInfo, sh: number, sw: number): TensorInfo {
   const [n, h, w, c] = x.shape;
   let y = x;
-  if (sw > 1) y = s.pad(s.reshape(y, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]);
-  if (sh > 1) y = s.pad(s.reshape(y, [n, h, 1, w * sw * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]);
+  if (sw > 1)
+    y = s.pad(s.reshape(y, [n * h, w, 1, c]), [
+      [0, 0],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
+  if (sh > 1)
+    y = s.pad(s.reshape(y, [n, h, 1, w * sw * c]), [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+    ]);
   return s.reshape(y, [n, h * sh, w * sw, c]);
 }
 
@@ -103,16 +131,38 @@ function padOrCropEnd(s: KernelScope, x: TensorInfo, dh: number, dw: number): Te
     const [n, h, w, c] = y.shape;
     y = s.slice(y, [0, 0, 0, 0], [n, h + Math.min(dh, 0), w + Math.min(dw, 0), c]);
   }
-  if (dh > 0 || dw > 0) y = s.pad(y, [[0, 0], [0, Math.max(dh, 0)], [0, Math.max(dw, 0)], [0, 0]]);
+  if (dh > 0 || dw > 0)
+    y = s.pad(y, [
+      [0, 0],
+      [0, Math.max(dh, 0)],
+      [0, Math.max(dw, 0)],
+      [0, 0],
+    ]);
   return y;
 }
 
 /** dW for y = conv2d(x, W): the kernel function body, on TensorInfos. */
-export function conv2DBackpropFilterImpl(s: KernelScope, x: TensorInfo, dy: TensorInfo, filterShape: Shape4,
-  attrs: ConvGradAttrs): TensorInfo {
+export function conv2DBackpropFilterImpl(
+  s: KernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  filterShape: Shape4,
+  attrs: ConvGradAttrs,
+): TensorInfo {
   const info = convInfoFor(x.shape as Shape4, filterShape, attrs, 'Conv2DBackpropFilter');
-  const { batchSize: n, inChannels: ci, outChannels: co, strideHeight: sh, strideWidth: sw,
-    filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow, inHeight: h, inWidth: w } = info;
+  const {
+    batchSize: n,
+    inChannels: ci,
+    outChannels: co,
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: kh,
+    filterWidth: kw,
+    outHeight: oh,
+    outWidth: ow,
+    inHeight: h,
+    inWidth: w,
+  } = info;
   const { top: pt, left: pl } = info.padInfo;
 
   if (kh === 1 && kw === 1 && pointwiseInside(info)) {
@@ -147,11 +197,26 @@ export function conv2DBackpropFilterImpl(s: KernelScope, x: TensorInfo, dy: Tens
 }
 
 /** dx for y = conv2d(x, W): the kernel function body, on TensorInfos. */
-export function conv2DBackpropInputImpl(s: KernelScope, dy: TensorInfo, filter: TensorInfo, inputShape: Shape4,
-  attrs: ConvGradAttrs): TensorInfo {
+export function conv2DBackpropInputImpl(
+  s: KernelScope,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  inputShape: Shape4,
+  attrs: ConvGradAttrs,
+): TensorInfo {
   const info = convInfoFor(inputShape, filter.shape as Shape4, attrs, 'Conv2DBackpropInput');
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw,
-    outHeight: oh, outWidth: ow, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: kh,
+    filterWidth: kw,
+    outHeight: oh,
+    outWidth: ow,
+    inHeight: h,
+    inWidth: w,
+    inChannels: ci,
+    outChannels: co,
+  } = info;
   const { top: pt, left: pl } = info.padInfo;
 
   const pixels = info.batchSize * oh * ow;
@@ -199,8 +264,7 @@ export function conv2DBackpropInputImpl(s: KernelScope, dy: TensorInfo, filter: 
  * (CO*P values twice, plus CI*P to transpose back): at ResNet's deep layers, with few pixels
  * and wide kernels, the second moves far less.
  */
-function inputGradient1x1(s: KernelScope, dy: TensorInfo, filter: TensorInfo, pixels: number, ci: number,
-  co: number): TensorInfo {
+function inputGradient1x1(s: KernelScope, dy: TensorInfo, filter: TensorInfo, pixels: number, ci: number, co: number): TensorInfo {
   if (2 * co * pixels + ci * pixels < 2 * ci * co) {
     const dyT = s.track(transpose2d(s.backend, dy, pixels, co));
     const dxT = gemm(s, filter, dyT, ci, co, pixels);

@@ -35,11 +35,22 @@ export interface GemmEpilogue {
  * those sizes (their row-major data is what counts); `b` is the operand XNNPACK packs, so pass
  * the smaller one there when there is a choice.
  */
-export function gemm(s: KernelScope, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number,
-  epilogue: GemmEpilogue = {}): TensorInfo {
+export function gemm(
+  s: KernelScope,
+  a: TensorInfo,
+  b: TensorInfo,
+  m: number,
+  k: number,
+  n: number,
+  epilogue: GemmEpilogue = {},
+): TensorInfo {
   const inputs: Record<string, TensorInfo> = { a: s.reshape(a, [1, m, k]), b: s.reshape(b, [1, k, n]) };
   if (epilogue.bias != null) inputs.bias = epilogue.bias;
-  const attrs = { transposeA: false, transposeB: false, activation: epilogue.activation ?? 'linear',
-    leakyreluAlpha: epilogue.leakyreluAlpha ?? 0 } as unknown as NamedAttrMap;
+  const attrs = {
+    transposeA: false,
+    transposeB: false,
+    activation: epilogue.activation ?? 'linear',
+    leakyreluAlpha: epilogue.leakyreluAlpha ?? 0,
+  } as unknown as NamedAttrMap;
   return s.reshape(s.run('_FusedMatMul', inputs, attrs), [m, n]);
 }

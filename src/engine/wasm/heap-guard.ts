@@ -29,8 +29,10 @@ export function guardWasmHeap(backend: KernelBackend): void {
     const ptr = malloc(bytes);
     if (ptr === 0 && bytes > 0) {
       const heapMb = Math.round(wasm.HEAPU8.length / 2 ** 20);
-      throw new Error(`wasm heap exhausted: cannot allocate ${Math.ceil(bytes / 2 ** 20)} MB more (heap ${heapMb} MB, `
-        + 'wasm32 tops out near 4 GB); use a smaller batch or image size');
+      throw new Error(
+        `wasm heap exhausted: cannot allocate ${Math.ceil(bytes / 2 ** 20)} MB more (heap ${heapMb} MB, ` +
+          'wasm32 tops out near 4 GB); use a smaller batch or image size',
+      );
     }
     return ptr;
   };

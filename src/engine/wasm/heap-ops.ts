@@ -43,8 +43,17 @@ export function flipSwapFilter(backend: KernelBackend, w: TensorInfo): TensorInf
  * the contribution to each input pixel its kernel window covers; the result dx [N, H, W, C] is
  * dx[n, oh*sh + i - pt, ow*sw + j - pl, c] += p[n, oh, ow, (i, j, c)], out-of-image taps dropped.
  */
-export function col2im(backend: KernelBackend, p: TensorInfo, inShape: number[], kh: number, kw: number,
-  sh: number, sw: number, pt: number, pl: number): TensorInfo {
+export function col2im(
+  backend: KernelBackend,
+  p: TensorInfo,
+  inShape: number[],
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  pt: number,
+  pl: number,
+): TensorInfo {
   const [n, oh, ow] = p.shape;
   const [, h, w, c] = inShape;
   const b = heap(backend);
@@ -78,8 +87,19 @@ export function col2im(backend: KernelBackend, p: TensorInfo, inShape: number[],
  * The adjoint of im2col(..., transposed = true): scatter-adds pT [1, 1, KH*KW*C, N*OH*OW] back into
  * dx [N, H, W, C] (taps that fall outside the image are dropped).
  */
-export function col2imTransposed(backend: KernelBackend, pT: TensorInfo, inShape: number[], kh: number, kw: number,
-  sh: number, sw: number, pt: number, pl: number, oh: number, ow: number): TensorInfo {
+export function col2imTransposed(
+  backend: KernelBackend,
+  pT: TensorInfo,
+  inShape: number[],
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  pt: number,
+  pl: number,
+  oh: number,
+  ow: number,
+): TensorInfo {
   const [n, h, w, c] = inShape;
   const b = heap(backend);
   const cols = n * oh * ow;
@@ -117,8 +137,19 @@ export function col2imTransposed(backend: KernelBackend, pT: TensorInfo, inShape
  * kernel tap (i, j) reads of channel c, so the filter gradient is this matrix times
  * dy [N*OH*OW, CO], a GEMM whose long side is the taps.
  */
-export function im2col(backend: KernelBackend, x: TensorInfo, kh: number, kw: number, sh: number, sw: number,
-  pt: number, pl: number, oh: number, ow: number, transposed = false): TensorInfo {
+export function im2col(
+  backend: KernelBackend,
+  x: TensorInfo,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  pt: number,
+  pl: number,
+  oh: number,
+  ow: number,
+  transposed = false,
+): TensorInfo {
   const [n, h, w, c] = x.shape;
   const b = heap(backend);
   const pixels = n * oh * ow;
@@ -157,8 +188,13 @@ export function im2col(backend: KernelBackend, x: TensorInfo, kh: number, kw: nu
  * the reads and the writes stay within a few cache lines: tfjs-backend-wasm's Transpose walks
  * the output with a stride of `rows` and was measured ~2.5x slower on a 1024x2048 matrix.
  */
-export function transpose2d(backend: KernelBackend, x: TensorInfo, rows: number, cols: number,
-  outShape: number[] = [cols, rows]): TensorInfo {
+export function transpose2d(
+  backend: KernelBackend,
+  x: TensorInfo,
+  rows: number,
+  cols: number,
+  outShape: number[] = [cols, rows],
+): TensorInfo {
   const b = heap(backend);
   const out = b.makeOutput(outShape, 'float32');
   const src = b.typedArrayFromHeap(x);
@@ -183,8 +219,15 @@ export function transpose2d(backend: KernelBackend, x: TensorInfo, rows: number,
  * `transposed` gives out [1, 1, C, N*OH*OW], channels first, the left operand of the 1x1
  * filter gradient.
  */
-export function pickPixels(backend: KernelBackend, x: TensorInfo, sh: number, sw: number,
-  oh: number, ow: number, transposed = false): TensorInfo {
+export function pickPixels(
+  backend: KernelBackend,
+  x: TensorInfo,
+  sh: number,
+  sw: number,
+  oh: number,
+  ow: number,
+  transposed = false,
+): TensorInfo {
   const [n, h, w, c] = x.shape;
   const b = heap(backend);
   const pixels = n * oh * ow;

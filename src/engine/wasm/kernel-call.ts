@@ -10,8 +10,11 @@ import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensor
 
 /** Runs kernel `name` of `backend` (looked up under `backendName`) on TensorInfos. */
 export function callKernel(
-  backendName: string, backend: KernelBackend, name: string,
-  inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {},
+  backendName: string,
+  backend: KernelBackend,
+  name: string,
+  inputs: NamedTensorInfoMap,
+  attrs: NamedAttrMap = {},
 ): TensorInfo {
   const kernel = tf.getKernel(name, backendName);
   if (kernel == null) throw new Error(`kernel '${name}' is not registered for backend '${backendName}'`);
@@ -25,7 +28,10 @@ export function callKernel(
  */
 export class KernelScope {
   private readonly temps: TensorInfo[] = [];
-  constructor(readonly backendName: string, readonly backend: KernelBackend) {}
+  constructor(
+    readonly backendName: string,
+    readonly backend: KernelBackend,
+  ) {}
 
   /** Runs a kernel; its output is freed by dispose() unless passed to keep(). */
   run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
@@ -79,8 +85,12 @@ export type FastPath = (args: Parameters<KernelFunc>[0]) => TensorInfo | TensorI
  * original's setupFunc is kept (it binds its C function when the backend initialises), then
  * `onSetup` runs on the new backend instance.
  */
-export function kernelInFrontOf(kernelName: string, backendName: string, fast: FastPath,
-  onSetup?: (backend: KernelBackend) => void): KernelConfig {
+export function kernelInFrontOf(
+  kernelName: string,
+  backendName: string,
+  fast: FastPath,
+  onSetup?: (backend: KernelBackend) => void,
+): KernelConfig {
   const original = tf.getKernel(kernelName, backendName);
   if (original == null) throw new Error(`backend '${backendName}' has no ${kernelName} kernel to fall back on`);
   const kernelFunc: KernelFunc = (args) => fast(args) ?? original.kernelFunc(args);

@@ -16,9 +16,14 @@ import { poolGradKernelConfigs } from './pool-grad';
 
 /** Every kernel this module provides, for the backend registered as `backendName`. */
 export function trainingKernelConfigs(backendName: string): KernelConfig[] {
-  return [...convGradKernelConfigs(backendName), ...reduceKernelConfigs(backendName),
-    ...batchNormTrainingKernelConfigs(backendName), ...noCopyKernelConfigs(backendName),
-    ...convForwardKernelConfigs(backendName), ...poolGradKernelConfigs(backendName)];
+  return [
+    ...convGradKernelConfigs(backendName),
+    ...reduceKernelConfigs(backendName),
+    ...batchNormTrainingKernelConfigs(backendName),
+    ...noCopyKernelConfigs(backendName),
+    ...convForwardKernelConfigs(backendName),
+    ...poolGradKernelConfigs(backendName),
+  ];
 }
 
 const registered = new Set<string>();
@@ -47,7 +52,8 @@ export function registerWasmTrainingKernels(backendName = 'wasm'): void {
 // The core asks for these by capability; they apply on a wasm backend whose kernels are registered.
 registerEngine({
   name: 'wasm',
-  servesBackend: (backend) => backend.startsWith('wasm') && tf.getKernel(BN_TRAIN, backend) != null && tf.getKernel(SUM_OF_SQUARES, backend) != null,
+  servesBackend: (backend) =>
+    backend.startsWith('wasm') && tf.getKernel(BN_TRAIN, backend) != null && tf.getKernel(SUM_OF_SQUARES, backend) != null,
   capabilities: {
     batchNormTraining,
     sumOfSquares: (w) => tf.engine().runKernel(SUM_OF_SQUARES, { x: w }) as tf.Tensor,

@@ -27,10 +27,12 @@ function share(backend: RefCountingBackend, x: TensorInfo): TensorInfo {
  * is needed, and hand strings and real dtype conversions to the kernels registered there now.
  */
 export function noCopyKernelConfigs(backendName: string): KernelConfig[] {
-  return (['Identity', 'Cast'] as const).map((kernelName) => kernelInFrontOf(kernelName, backendName, (args) => {
-    const { x } = args.inputs as { x: TensorInfo };
-    const dtype = kernelName === 'Cast' ? (args.attrs as { dtype?: string }).dtype : x.dtype;
-    if (x.dtype === 'string' || dtype !== x.dtype) return null;
-    return share(args.backend as unknown as RefCountingBackend, x);
-  }));
+  return (['Identity', 'Cast'] as const).map((kernelName) =>
+    kernelInFrontOf(kernelName, backendName, (args) => {
+      const { x } = args.inputs as { x: TensorInfo };
+      const dtype = kernelName === 'Cast' ? (args.attrs as { dtype?: string }).dtype : x.dtype;
+      if (x.dtype === 'string' || dtype !== x.dtype) return null;
+      return share(args.backend as unknown as RefCountingBackend, x);
+    }),
+  );
 }

@@ -61,15 +61,22 @@ const sumOfSquaresKernel: KernelFunc = ({ inputs, backend }) => {
  */
 export function reduceKernelConfigs(backendName: string): KernelConfig[] {
   // The heap guard goes in at setup, when the backend instance exists.
-  const reductions = (['Sum', 'Mean'] as const).map((kernelName) => kernelInFrontOf(kernelName, backendName, (args) => {
-    const { x } = args.inputs as { x: TensorInfo };
-    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const k = x.dtype === 'float32' ? leadingAxes(axis, x.shape.length) : 0;
-    if (k === 0) return null;
-    const count = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
-    // Over no rows both are 0, as on tfjs-backend-cpu (wasm's own kernels return uninitialised memory).
-    const scale = kernelName === 'Mean' && count > 0 ? 1 / count : 1;
-    return reduceLeading(args.backend as unknown as WasmHeapBackend, x, k, keepDims, scale);
-  }, guardWasmHeap));
+  const reductions = (['Sum', 'Mean'] as const).map((kernelName) =>
+    kernelInFrontOf(
+      kernelName,
+      backendName,
+      (args) => {
+        const { x } = args.inputs as { x: TensorInfo };
+        const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+        const k = x.dtype === 'float32' ? leadingAxes(axis, x.shape.length) : 0;
+        if (k === 0) return null;
+        const count = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
+        // Over no rows both are 0, as on tfjs-backend-cpu (wasm's own kernels return uninitialised memory).
+        const scale = kernelName === 'Mean' && count > 0 ? 1 / count : 1;
+        return reduceLeading(args.backend as unknown as WasmHeapBackend, x, k, keepDims, scale);
+      },
+      guardWasmHeap,
+    ),
+  );
   return [...reductions, { kernelName: SUM_OF_SQUARES, backendName, kernelFunc: sumOfSquaresKernel }];
 }

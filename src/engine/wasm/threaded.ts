@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as fs from 'node:fs';
-import os = require("node:os");
+import os = require('node:os');
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { registerWasmTrainingKernels } from './kernels';
@@ -67,9 +67,7 @@ function packageFile(file: string): string {
 
 /** Writes the worker script once per content (atomically), returns its path. */
 function workerScriptPath(): string {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { wasmWorkerContents } = require(packageFile('tfjs-backend-wasm-threaded-simd.worker.js')) as
-    { wasmWorkerContents: string };
+  const { wasmWorkerContents } = require(packageFile('tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string };
   // The string had its "\n" escapes turned into newlines by the template literal it lives in;
   // restore them, as tfjs does before making its Blob.
   const source = wasmWorkerContents.replace(/\n/g, '\\n');
@@ -85,7 +83,6 @@ function workerScriptPath(): string {
 
 async function loadThreadedModule(): Promise<EmscriptenModule> {
   const factoryPath = packageFile('tfjs-backend-wasm-threaded-simd.js');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const factory = require(factoryPath) as (config: Record<string, unknown>) => Promise<EmscriptenModule>;
   const worker = workerScriptPath();
   const module = await factory({

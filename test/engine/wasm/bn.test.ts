@@ -15,7 +15,15 @@ import { registerWasmTrainingKernels } from '../../../src/engine/wasm';
 import { BN_TRAIN } from '../../../src/engine/wasm/batchnorm-train';
 import { FastBatchNormalization } from '../../../src/models/batch-normalization';
 
-interface Result { y: Float32Array; yInfer: Float32Array; mm: Float32Array; mv: Float32Array; dx: Float32Array; dg: Float32Array; db: Float32Array }
+interface Result {
+  y: Float32Array;
+  yInfer: Float32Array;
+  mm: Float32Array;
+  mv: Float32Array;
+  dx: Float32Array;
+  dg: Float32Array;
+  db: Float32Array;
+}
 
 function rand(n: number, seed: number, lo: number, hi: number): Float32Array {
   let s = seed >>> 0;
@@ -36,19 +44,27 @@ function run(layer: tf.layers.Layer, shape: number[], seed: number, axis = -1): 
     const x = tf.variable(tf.tensor(rand(size, seed, 2, 4), shape), true, `x${seed}${tf.getBackend()}`);
     const w = tf.tensor(rand(size, seed + 1, -1, 1), shape);
     layer.apply(x, { training: false }); // builds the layer
-    layer.setWeights([tf.tensor1d(rand(c, seed + 2, 0.5, 1.5)), tf.tensor1d(rand(c, seed + 3, -0.5, 0.5)),
-      tf.tensor1d(rand(c, seed + 4, -0.2, 0.2)), tf.tensor1d(rand(c, seed + 5, 0.5, 2))]);
+    layer.setWeights([
+      tf.tensor1d(rand(c, seed + 2, 0.5, 1.5)),
+      tf.tensor1d(rand(c, seed + 3, -0.5, 0.5)),
+      tf.tensor1d(rand(c, seed + 4, -0.2, 0.2)),
+      tf.tensor1d(rand(c, seed + 5, 0.5, 2)),
+    ]);
     const [gamma, beta] = layer.trainableWeights.map((v) => (v as unknown as { read(): tf.Variable }).read());
     let y: tf.Tensor | undefined;
     const { grads } = tf.variableGrads(() => {
       y = tf.keep(layer.apply(x, { training: true }) as tf.Tensor);
       return tf.sum(tf.mul(y, w)) as tf.Scalar;
     }, [x, gamma, beta]);
-    const [mm, mv] = layer.getWeights().slice(2).map((t) => t.dataSync() as Float32Array);
+    const [mm, mv] = layer
+      .getWeights()
+      .slice(2)
+      .map((t) => t.dataSync() as Float32Array);
     const r: Result = {
       y: y!.dataSync() as Float32Array,
       yInfer: (layer.apply(x, { training: false }) as tf.Tensor).dataSync() as Float32Array,
-      mm, mv,
+      mm,
+      mv,
       dx: grads[x.name].dataSync() as Float32Array,
       dg: grads[gamma.name].dataSync() as Float32Array,
       db: grads[beta.name].dataSync() as Float32Array,
@@ -70,7 +86,13 @@ function assertClose(name: string, a: Float32Array, b: Float32Array): void {
   assert.ok(err <= 1e-4 * (1 + mag), `${name}: max error ${err} (max |ref| ${mag})`);
 }
 
-for (const [shape, seed] of [[[4, 6, 6, 8], 11], [[3, 5, 7, 16], 23], [[5, 12], 37], [[3, 4, 5, 7], 41], [[2, 50, 50, 7], 43]] as const) {
+for (const [shape, seed] of [
+  [[4, 6, 6, 8], 11],
+  [[3, 5, 7, 16], 23],
+  [[5, 12], 37],
+  [[3, 4, 5, 7], 41],
+  [[2, 50, 50, 7], 43],
+] as const) {
   test(`FastBatchNormalization on wasm matches tfjs BatchNormalization on cpu, ${JSON.stringify(shape)}`, async () => {
     const args = { axis: -1, momentum: 0.9, epsilon: 1e-3 };
     await tf.setBackend('cpu');
@@ -80,7 +102,9 @@ for (const [shape, seed] of [[[4, 6, 6, 8], 11], [[3, 5, 7, 16], 23], [[5, 12], 
     await tf.setBackend('wasm');
     const layer = new FastBatchNormalization(args);
     assert.equal(layer.getClassName(), 'BatchNormalization');
-    const profile = await tf.profile(() => { run(layer, [...shape], seed); });
+    const profile = await tf.profile(() => {
+      run(layer, [...shape], seed);
+    });
     // The fast kernel really ran (once forward), so this test is not comparing tfjs with itself.
     assert.equal(profile.kernelNames.filter((k) => k === BN_TRAIN).length, 1);
     const before = tf.memory().numTensors;
@@ -92,7 +116,10 @@ for (const [shape, seed] of [[[4, 6, 6, 8], 11], [[3, 5, 7, 16], 23], [[5, 12], 
 
 test('FastBatchNormalization falls back to tfjs on cpu, and on wasm for a non-last axis (same numbers)', async () => {
   const shape = [2, 3, 4, 5];
-  for (const [backend, axis] of [['cpu', -1], ['wasm', 1]] as const) {
+  for (const [backend, axis] of [
+    ['cpu', -1],
+    ['wasm', 1],
+  ] as const) {
     await tf.setBackend('cpu');
     const ref = run(tf.layers.batchNormalization({ axis }), shape, 5, axis);
     registerWasmTrainingKernels('wasm');
@@ -108,7 +135,7 @@ test('a BatchNormalization layer deserialised from a model config is a FastBatch
   const loaded = await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) } as never);
   assert.equal(loaded.getLayer('bn').getClassName(), 'BatchNormalization');
   assert.ok(loaded.getLayer('bn') instanceof FastBatchNormalization);
-  assert.ok(!(model.getLayer('bn') instanceof FastBatchNormalization), 'tf.layers.batchNormalization still builds tfjs\'s own class');
+  assert.ok(!(model.getLayer('bn') instanceof FastBatchNormalization), "tf.layers.batchNormalization still builds tfjs's own class");
   model.dispose();
   loaded.dispose();
 });

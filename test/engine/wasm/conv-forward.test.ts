@@ -18,7 +18,11 @@ before(async () => {
   await tf.ready();
 });
 
-const sizes: Array<[number, number]> = [[2, 3], [5, 5], [7, 4]];
+const sizes: Array<[number, number]> = [
+  [2, 3],
+  [5, 5],
+  [7, 4],
+];
 for (const k of [1, 3]) {
   for (const s of [1, 2, [2, 1]] as Array<number | [number, number]>) {
     for (const pad of ['same', 'valid'] as const) {
@@ -61,7 +65,10 @@ for (const k of [1, 3]) {
 test('a 1x1 convolution as a GEMM gives hand-computed values, stride 2 picking pixels (0,0), (0,2), (2,0), (2,2)', async () => {
   await tf.setBackend('wasm');
   // x[0, i, j, c] = 10 * (3i + j) + c on a 3x3x2 map; W = [[1, 0, 1], [0, 1, 1]], bias [0.5, 0, -1].
-  const x = tf.tensor4d(Array.from({ length: 18 }, (_, v) => 10 * Math.floor(v / 2) + (v % 2)), [1, 3, 3, 2]);
+  const x = tf.tensor4d(
+    Array.from({ length: 18 }, (_, v) => 10 * Math.floor(v / 2) + (v % 2)),
+    [1, 3, 3, 2],
+  );
   const w = tf.tensor4d([1, 0, 1, 0, 1, 1], [1, 1, 2, 3]);
   const y = tf.fused.conv2d({ x, filter: w, strides: 2, pad: 'valid', bias: tf.tensor1d([0.5, 0, -1]) });
   // pixels 0, 2, 6, 8 hold (0, 1), (20, 21), (60, 61), (80, 81): out = (a + 0.5, b, a + b - 1).
@@ -72,18 +79,37 @@ test('a 1x1 convolution as a GEMM gives hand-computed values, stride 2 picking p
 
 // A 1x1 kernel whose last output pixel reads past the image (bottom/right explicit padding, or
 // 'ceil' rounding): zeros there, as on cpu, not the next row's pixels.
-const outside: Array<[string, number, number | [[number, number], [number, number], [number, number], [number, number]], number[], 'ceil' | undefined]> = [
-  ['explicit bottom/right padding', 1, [[0, 0], [0, 1], [0, 1], [0, 0]], [2, 2, 2, 3], undefined],
+const outside: Array<
+  [string, number, number | [[number, number], [number, number], [number, number], [number, number]], number[], 'ceil' | undefined]
+> = [
+  [
+    'explicit bottom/right padding',
+    1,
+    [
+      [0, 0],
+      [0, 1],
+      [0, 1],
+      [0, 0],
+    ],
+    [2, 2, 2, 3],
+    undefined,
+  ],
   ["stride 3, pad 0, 'ceil' rounding", 3, 0, [1, 5, 5, 3], 'ceil'],
 ];
 for (const [what, strides, pad, xShape, dimRoundingMode] of outside) {
   test(`a 1x1 conv reading past the image matches cpu: ${what}`, async () => {
-    const x = randomArray(xShape.reduce((a, b) => a * b), 3);
+    const x = randomArray(
+      xShape.reduce((a, b) => a * b),
+      3,
+    );
     const inputs = { x: [x, xShape], filter: [randomArray(12, 5), [1, 1, 3, 4]] } as Record<string, [Float32Array, number[]]>;
     const attrs = { strides, pad, dataFormat: 'NHWC', dilations: 1, dimRoundingMode };
     const cpu = await runOn('cpu', 'Conv2D', inputs, attrs);
     assertClose(await runOn('wasm', 'Conv2D', inputs, attrs), cpu, what);
-    assert.ok(cpu.some((v) => v === 0), 'the case has output pixels outside the image');
+    assert.ok(
+      cpu.some((v) => v === 0),
+      'the case has output pixels outside the image',
+    );
   });
 }
 

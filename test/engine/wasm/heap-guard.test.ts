@@ -35,7 +35,10 @@ test('guardWasmHeap on a stand-in module: throws on a 0 pointer, idempotent, ign
   let calls = 0;
   const wasm = {
     HEAPU8: new Uint8Array(2 ** 20),
-    _malloc: (n: number) => { calls++; return n > 100 ? 0 : 8; },
+    _malloc: (n: number) => {
+      calls++;
+      return n > 100 ? 0 : 8;
+    },
     _free: () => undefined,
   };
   const backend = { wasm } as unknown as tf.KernelBackend;

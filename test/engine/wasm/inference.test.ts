@@ -22,7 +22,12 @@ function randomiseBatchNorms(model: tf.LayersModel): void {
     if (layer.getClassName() !== 'BatchNormalization') continue;
     const ws = layer.getWeights();
     // Order: gamma, beta, moving mean, moving variance (all present with Keras defaults).
-    const ranges: Array<[number, number]> = [[0.7, 1.3], [-0.2, 0.2], [-0.2, 0.2], [0.7, 1.3]];
+    const ranges: Array<[number, number]> = [
+      [0.7, 1.3],
+      [-0.2, 0.2],
+      [-0.2, 0.2],
+      [0.7, 1.3],
+    ];
     const fresh = ws.map((w, i) => tf.randomUniform(w.shape, ranges[i][0], ranges[i][1], 'float32', seed++));
     layer.setWeights(fresh);
     tf.dispose(fresh);
@@ -51,8 +56,10 @@ function smallModel(): tf.LayersModel {
   h = ap(tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, kernelInitializer: init(1) }), h);
   h = ap(tf.layers.batchNormalization({ axis: 3 }), h);
   h = ap(tf.layers.activation({ activation: 'relu' }), h);
-  const a = ap(tf.layers.batchNormalization({ axis: 3 }),
-    ap(tf.layers.conv2d({ filters: 6, kernelSize: 1, useBias: false, kernelInitializer: init(2) }), h));
+  const a = ap(
+    tf.layers.batchNormalization({ axis: 3 }),
+    ap(tf.layers.conv2d({ filters: 6, kernelSize: 1, useBias: false, kernelInitializer: init(2) }), h),
+  );
   const b = ap(tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(3) }), h);
   h = ap(tf.layers.add(), [a, b]);
   h = ap(tf.layers.batchNormalization({ axis: 3 }), h);

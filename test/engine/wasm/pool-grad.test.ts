@@ -16,8 +16,15 @@ before(async () => {
 });
 
 /** dx of sum(maxPool(x) * dyWeights) on `backend`, through tfjs's gradient (MaxPoolGrad). */
-async function poolGrad(backend: string, x: Float32Array, shape: number[], size: number, stride: number,
-  pad: 'same' | 'valid', dyWeights: (n: number) => Float32Array): Promise<Float32Array> {
+async function poolGrad(
+  backend: string,
+  x: Float32Array,
+  shape: number[],
+  size: number,
+  stride: number,
+  pad: 'same' | 'valid',
+  dyWeights: (n: number) => Float32Array,
+): Promise<Float32Array> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
     const xt = tf.tensor4d(x, shape as [number, number, number, number]);

@@ -21,30 +21,34 @@ const CASES: Array<[string, (x: tf.Tensor) => tf.Tensor]> = [
 ];
 
 // The second shape has more rows than one tile of src/engine/wasm/channel-loops.ts (16384 values).
-for (const shape of [[3, 5, 7, 6], [8, 40, 40, 5]]) test(`leading-axes Sum/Mean on wasm = cpu, ${shape.join('x')}`, async () => {
-  const x = () => tf.randomNormal(shape, 1, 2, 'float32', 11);
-  const expected = new Map<string, { shape: number[]; values: Float32Array | Int32Array }>();
-  await tf.setBackend('cpu');
-  for (const [name, f] of CASES) {
-    const y = tf.tidy(() => f(x()));
-    expected.set(name, { shape: y.shape, values: y.dataSync() as Float32Array });
-    y.dispose();
-  }
-  registerWasmTrainingKernels();
-  await tf.setBackend('wasm');
-  const before = tf.memory().numTensors;
-  for (const [name, f] of CASES) {
-    const y = tf.tidy(() => f(x()));
-    const e = expected.get(name)!;
-    assert.deepEqual(y.shape, e.shape, `${name}: shape`);
-    const a = y.dataSync();
-    for (let i = 0; i < a.length; i++) {
-      assert.ok(Math.abs(a[i] - e.values[i]) <= 1e-5 * (1 + Math.abs(e.values[i])), `${name}[${i}]: ${a[i]} vs ${e.values[i]}`);
+for (const shape of [
+  [3, 5, 7, 6],
+  [8, 40, 40, 5],
+])
+  test(`leading-axes Sum/Mean on wasm = cpu, ${shape.join('x')}`, async () => {
+    const x = () => tf.randomNormal(shape, 1, 2, 'float32', 11);
+    const expected = new Map<string, { shape: number[]; values: Float32Array | Int32Array }>();
+    await tf.setBackend('cpu');
+    for (const [name, f] of CASES) {
+      const y = tf.tidy(() => f(x()));
+      expected.set(name, { shape: y.shape, values: y.dataSync() as Float32Array });
+      y.dispose();
     }
-    y.dispose();
-  }
-  assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
-});
+    registerWasmTrainingKernels();
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    for (const [name, f] of CASES) {
+      const y = tf.tidy(() => f(x()));
+      const e = expected.get(name)!;
+      assert.deepEqual(y.shape, e.shape, `${name}: shape`);
+      const a = y.dataSync();
+      for (let i = 0; i < a.length; i++) {
+        assert.ok(Math.abs(a[i] - e.values[i]) <= 1e-5 * (1 + Math.abs(e.values[i])), `${name}[${i}]: ${a[i]} vs ${e.values[i]}`);
+      }
+      y.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
+  });
 
 test('Sum and Mean over leading axes with no rows give zeros, as on cpu', async () => {
   registerWasmTrainingKernels();

@@ -8,6 +8,9 @@ import { resnet50 } from '../../../src/resnet50';
 // it tfjs's pure-JS cpu kernels); batch 1 is the least it can be. Worth it: it is the only
 // check that the conv_block's strided 1x1 branches and post-activation BN train right on wasm.
 test('Keras-style resnet50 at 197x197, batch 1: one step on wasm equals cpu', async () => {
-  await compareStep(() => resnet50({ inputShape: [197, 197, 1], includeTop: true, classes: 7, seed: 4 }), [1, 197, 197, 1],
-    { loss: 5e-3, grad: 5e-2, floor: 1e-2 });
+  await compareStep(() => resnet50({ inputShape: [197, 197, 1], includeTop: true, classes: 7, seed: 4 }), [1, 197, 197, 1], {
+    loss: 5e-3,
+    grad: 5e-2,
+    floor: 1e-2,
+  });
 });

@@ -10,4 +10,3 @@ test('small conv/BN/pool/add/dense model: one step on wasm equals cpu', async ()
 test('resnet50AnySize at 32x32, batch 2: one step on wasm equals cpu', async () => {
   await compareStep(() => resnet50AnySize({ inputShape: [32, 32, 1], seed: 3 }), [2, 32, 32, 1], { loss: 5e-3, grad: 5e-2, floor: 1e-2 });
 });
-

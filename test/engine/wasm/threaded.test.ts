@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import { activateWasmBackend, registerThreadedWasmBackend } from '../../../src/engine/wasm';
 import { ROOT } from '../../helpers/paths';
 
@@ -35,8 +34,14 @@ test('threaded wasm backend: 2 threads, conv2d forward and gradients match cpu',
   const results: Float32Array[][] = [];
   for (const backend of ['cpu', name]) {
     await tf.setBackend(backend);
-    const x = tf.tensor4d(Array.from({ length: 2 * 9 * 9 * 3 }, (_, i) => Math.sin(i)), [2, 9, 9, 3]);
-    const w = tf.tensor4d(Array.from({ length: 3 * 3 * 3 * 8 }, (_, i) => Math.cos(i)), [3, 3, 3, 8]);
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * 9 * 9 * 3 }, (_, i) => Math.sin(i)),
+      [2, 9, 9, 3],
+    );
+    const w = tf.tensor4d(
+      Array.from({ length: 3 * 3 * 3 * 8 }, (_, i) => Math.cos(i)),
+      [3, 3, 3, 8],
+    );
     const y = tf.conv2d(x, w, 2, 'same');
     const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor4D, b as tf.Tensor4D))([x, w]);
     results.push([y, gx, gw].map((t) => t.dataSync() as Float32Array));
@@ -63,7 +68,9 @@ test('a process using the threaded backend exits by itself (idle pool workers do
       process.stdout.write(String(y.dataSync()[0]));
     });`;
   const r = spawnSync(process.execPath, ['--require', 'ts-node/register', '-e', script], {
-    cwd: ROOT, encoding: 'utf8', timeout: 60_000,
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
   });
   assert.equal(r.signal, null, `killed by timeout: the process did not exit (stderr: ${r.stderr})`);

@@ -1,0 +1,234 @@
+/**
+ * The training loop behind trainResnet50: it never asks which model it trains. Epochs run
+ * from a resume position (any batch), the learning rate follows a per-step schedule whose
+ * length may be planned from a time budget, callbacks see every Keras hook through a
+ * CallbackList, and a non-finite loss stops the run before anything is written from it.
+ */
+import * as fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import type { TrainHistory, TrainOptions, TrainResult } from '../train';
+import type { Batch, DataSource } from '../data/data-source';
+import { saveWithPrefix } from '../io/checkpoint-io';
+import { CallbackList, Logs, ModelCheckpoint, toCallbacks, TrainingContext } from './callbacks';
+import { ProgressCallback } from './progress';
+import { balancedClassWeights } from './loss';
+import { getLearningRate, setLearningRate } from './optimizers';
+import { evaluateSource, makeTrainStep } from './step';
+import { adoptTrainState, findTrainState, loadTrainState, saveTrainState, TrainPosition } from './train-state';
+
+/** Thrown when a batch's loss is NaN or infinite: nothing was written from the diverged weights. */
+export class TrainingDivergedError extends Error {
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly batch: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The run's length in optimizer steps, as far as it is known now (for schedules with 'auto' length). */
+function plannedSteps(p: {
+  epochs: number;
+  numBatches: number;
+  step: number;
+  stepsHere: number;
+  msHere: number;
+  elapsedMs: number;
+  budgetMs: number;
+}): number {
+  const byEpochs = p.numBatches > 0 && Number.isFinite(p.epochs) ? p.epochs * p.numBatches : Infinity;
+  // Measured speed of this process (validation and saves included, since they spend the budget too).
+  const byTime =
+    Number.isFinite(p.budgetMs) && p.stepsHere > 0 ? p.step + ((p.budgetMs - p.elapsedMs) * p.stepsHere) / Math.max(p.msHere, 1) : Infinity;
+  return Math.max(p.step + 1, Math.round(Math.min(byEpochs, byTime)));
+}
+
+/** True when a checkpointEvery setting says a mid-epoch state is due. */
+function checkpointDue(every: TrainOptions['checkpointEvery'], batchesSince: number, msSince: number): boolean {
+  if (!every) return false;
+  return (
+    (every.batches !== undefined && batchesSince >= every.batches) || (every.minutes !== undefined && msSince >= every.minutes * 60_000)
+  );
+}
+
+/** What trainResnet50 resolved before handing over to the loop. */
+export interface LoopSettings extends TrainOptions {
+  epochs: number;
+  batchSize: number;
+  verbose: number;
+  budgetMs: number;
+  seed: number;
+  stateDir?: string;
+  resumeFrom: string | null;
+  log: (m: string) => void;
+}
+
+/**
+ * Runs epochs from the resume position: the step, the schedule, callbacks at every hook,
+ * mid-epoch and epoch-end resume states, validation, and the final save.
+ */
+export async function runLoop(
+  train: DataSource,
+  val: DataSource | null,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  s: LoopSettings,
+): Promise<TrainResult> {
+  const { epochs, verbose, budgetMs, stateDir, seed, log } = s;
+  let classWeights: number[] | undefined;
+  if (s.classWeight === 'balanced') {
+    if (!train.classCounts)
+      throw new Error("classWeight 'balanced' needs class counts, which this data source does not provide; pass an array");
+    classWeights = balancedClassWeights(train.classCounts());
+  } else if (s.classWeight) {
+    classWeights = s.classWeight;
+  }
+  const stepFn = makeTrainStep(model, optimizer, { classWeights });
+
+  // The caller's callbacks first (their order indexes the resume state), progress last.
+  const own = toCallbacks(s.callbacks);
+  const callbacks = new CallbackList(verbose ? [...own, new ProgressCallback()] : own);
+  const ctx: TrainingContext = {
+    model,
+    optimizer,
+    verbose,
+    stopTraining: false,
+    getLearningRate: () => getLearningRate(optimizer),
+    setLearningRate: (lr) => setLearningRate(optimizer, lr),
+    log,
+    params: { epochs, steps: train.numBatches },
+  };
+  const history: TrainHistory['history'] = { loss: [], acc: [], val_loss: [], val_acc: [], lr: [] };
+  callbacks.setContext(ctx);
+  await callbacks.onTrainBegin();
+
+  const pos: TrainPosition = { nextEpoch: 0, nextBatch: 0, step: 0, elapsedMs: 0, epochSums: { loss: 0, acc: 0, seen: 0 } };
+  let seq = 0;
+  if (s.resumeFrom) {
+    const meta = await loadTrainState(s.resumeFrom, model, optimizer);
+    Object.assign(pos, {
+      nextEpoch: meta.nextEpoch,
+      nextBatch: meta.nextBatch,
+      step: meta.step,
+      elapsedMs: meta.elapsedMs,
+      epochSums: meta.epochSums,
+    });
+    seq = meta.seq;
+    if (s.learningRate !== undefined && s.learningRateOverride) {
+      setLearningRate(optimizer, s.learningRate);
+      log(`Resume: learning rate set to ${s.learningRate} (overriding the state's ${meta.learningRate})`);
+    } else {
+      setLearningRate(optimizer, meta.learningRate);
+    }
+    Object.assign(history, meta.history);
+    callbacks.setState(meta.callbacks);
+    log(
+      `Resuming from ${s.resumeFrom} at epoch ${pos.nextEpoch + 1}${pos.nextBatch ? `, batch ${pos.nextBatch + 1}` : ''} (lr ${getLearningRate(optimizer)})`,
+    );
+  }
+  if (stateDir && !s.resumeFrom) adoptTrainState(stateDir, null); // a fresh run: clear killed runs' staging folders
+
+  const save = async (p: TrainPosition) => {
+    if (!stateDir) return;
+    seq += 1;
+    await saveTrainState(stateDir, model, optimizer, {
+      ...p,
+      seq,
+      learningRate: getLearningRate(optimizer),
+      seed,
+      history,
+      callbacks: callbacks.getState(),
+    });
+  };
+  const schedule = s.learningRateSchedule;
+  if (schedule?.getConfig().decaySteps === 'auto' && !Number.isFinite(budgetMs) && !(Number.isFinite(epochs) && train.numBatches > 0)) {
+    throw new Error("learningRateSchedule: a length of 'auto' needs a time budget, or epochs with a data source of known size");
+  }
+  const t0 = Date.now();
+  const elapsed = () => pos.elapsedMs + (Date.now() - t0);
+  const stepsAtStart = pos.step;
+  let outOfTime = elapsed() >= budgetMs;
+  let diverged: { epoch: number; batch: number } | null = null;
+  for (let epoch = pos.nextEpoch; epoch < epochs && !ctx.stopTraining && !outOfTime; epoch++) {
+    const fromBatch = epoch === pos.nextEpoch ? pos.nextBatch : 0;
+    const sums = fromBatch > 0 ? { ...pos.epochSums } : { loss: 0, acc: 0, seen: 0 };
+    // As Keras's BackupAndRestore, a resumed epoch begins again for the callbacks, told where it resumes.
+    await callbacks.onEpochBegin(
+      epoch,
+      fromBatch > 0 ? { initialBatch: fromBatch, seen: sums.seen, lossSum: sums.loss, accSum: sums.acc } : {},
+    );
+    let epochLr: number | null = fromBatch > 0 ? (pos.epochSums.lr ?? null) : null; // the rate of the epoch's first batch, as Keras logs it
+    let b = fromBatch,
+      lastSave = Date.now(),
+      batchesSinceSave = 0;
+    for await (const batch of train.batches(epoch, fromBatch) as AsyncIterable<Batch>) {
+      const n = batch.xs.shape[0];
+      if (schedule) {
+        const planned = plannedSteps({
+          epochs,
+          numBatches: train.numBatches,
+          step: pos.step,
+          stepsHere: pos.step - stepsAtStart,
+          msHere: Date.now() - t0,
+          elapsedMs: elapsed(),
+          budgetMs,
+        });
+        setLearningRate(optimizer, schedule.learningRate(pos.step, planned));
+      }
+      epochLr ??= getLearningRate(optimizer);
+      let r: { loss: number; acc: number };
+      try {
+        await callbacks.onBatchBegin(b, { batch: b, size: n });
+        r = stepFn(batch.xs, batch.ys);
+      } finally {
+        tf.dispose([batch.xs, batch.ys]);
+      }
+      pos.step += 1;
+      const batchLogs: Logs = { batch: b, size: n, loss: r.loss, acc: r.acc };
+      await callbacks.onBatchEnd(b, batchLogs);
+      if (!Number.isFinite(r.loss)) {
+        diverged = { epoch, batch: b };
+        break;
+      }
+      sums.loss += r.loss * n;
+      sums.acc += r.acc * n;
+      sums.seen += n;
+      b++;
+      batchesSinceSave++;
+      outOfTime = elapsed() >= budgetMs;
+      if (ctx.stopTraining || outOfTime) break; // tfjs semantics: checked after every batch
+      if (b < train.numBatches && checkpointDue(s.checkpointEvery, batchesSinceSave, Date.now() - lastSave)) {
+        await save({ nextEpoch: epoch, nextBatch: b, step: pos.step, elapsedMs: elapsed(), epochSums: { ...sums, lr: epochLr } });
+        lastSave = Date.now();
+        batchesSinceSave = 0;
+      }
+    }
+    if (diverged) break;
+    const logs: Logs = { loss: sums.loss / Math.max(sums.seen, 1), acc: sums.acc / Math.max(sums.seen, 1) };
+    if (val) {
+      const v = await evaluateSource(model, val);
+      logs.val_loss = v.loss;
+      logs.val_acc = v.acc;
+    }
+    logs.lr = epochLr ?? getLearningRate(optimizer);
+    await callbacks.onEpochEnd(epoch, logs);
+    for (const k of Object.keys(history) as Array<keyof typeof history>) if (logs[k] !== undefined) history[k].push(logs[k]);
+    await save({ nextEpoch: epoch + 1, nextBatch: 0, step: pos.step, elapsedMs: elapsed(), epochSums: { loss: 0, acc: 0, seen: 0 } });
+  }
+  await callbacks.onTrainEnd();
+  if (diverged) {
+    const kept = [
+      stateDir && findTrainState(stateDir),
+      ...callbacks.callbacks.flatMap((c) => (c instanceof ModelCheckpoint && c.lastSaved ? [c.lastSaved] : [])),
+    ].filter((f): f is string => !!f && fs.existsSync(f));
+    throw new TrainingDivergedError(
+      `training diverged: the loss of epoch ${diverged.epoch + 1}, batch ${diverged.batch + 1} is not finite; ` +
+        `nothing was saved from it${kept.length ? `; the last good model is in ${kept.join(' and ')}` : ' (no earlier checkpoint exists)'}`,
+      diverged.epoch,
+      diverged.batch,
+    );
+  }
+  if (s.savePrefix) await saveWithPrefix(model, s.savePrefix, { quantize: s.quantize });
+  return { history, model };
+}
