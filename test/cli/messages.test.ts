@@ -5,7 +5,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { decodeImage, encodeGrayPng } from '../../src/data/image-io';
+import * as tf from '@tensorflow/tfjs';
+import { decodeImage, encodeGrayPng, writeFileAtomic } from '../../src/data/image-io';
+import { saveModel } from '../../src/io/model-io';
+import { tinyModel } from '../helpers/tiny';
 import { readFerCsvSync } from '../../src/data/fer-csv';
 import { ROOT } from '../helpers/paths';
 
@@ -54,4 +57,46 @@ test('bad flags of preprocess and predict are refused before any work', () => {
   assert.match(r.stderr, /--out: cannot write into small\.csv\/report/);
   r = run('train', '--save_prefix', 'small.csv/p', '--epochs', '1');
   assert.match(r.stderr, /--save_prefix small\.csv\/p: .*small\.csv is a file, not a folder/);
+});
+
+test("disk full while writing names the file (Node's ENOSPC message names none)", () => {
+  const file = path.join(dir, 'full.bin');
+  // The module object itself (the namespace import only has getters onto it).
+  const nodeFs = require('node:fs') as { writeFileSync: typeof fs.writeFileSync };
+  const real = nodeFs.writeFileSync;
+  nodeFs.writeFileSync = () => {
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  };
+  try {
+    assert.throws(
+      () => writeFileAtomic(file, 'x'),
+      (e: Error) => e.message === `cannot write ${file}: no space left on device`,
+    );
+  } finally {
+    nodeFs.writeFileSync = real;
+  }
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.startsWith('full.bin')),
+    [],
+    'no temporary file left',
+  );
+});
+
+test('verify on a CSV without PublicTest/PrivateTest rows says so instead of printing 0.00', async () => {
+  await tf.setBackend('cpu');
+  const model = tinyModel();
+  await saveModel(model, path.join(dir, 'tiny'));
+  model.dispose();
+  const csv = path.join(dir, 'train-only.csv');
+  // class 1: the tiny model has three classes
+  fs.writeFileSync(csv, `emotion,pixels,Usage\n1,${Array.from({ length: 2304 }, (_, i) => i % 256).join(' ')},Training\n`);
+  const r = run('verify', '--model_weights', 'tiny', '--data', 'train-only.csv', '--backend', 'cpu');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /has no Validation rows \(Usage PublicTest\); left out/);
+  assert.match(r.stderr, /has no Testing rows \(Usage PrivateTest\); left out/);
+  const rows = r.stdout.split('\n').filter((l) => l.startsWith('| '));
+  assert.deepEqual(
+    rows.slice(1).map((l) => l.split('|')[1].trim()),
+    ['Training'],
+  );
 });
