@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { readFerCsvSync, SPLITS, SplitName } from '../src/data/fer-csv';
 import { NUM_CLASSES } from '../src/data/emotions';
-import { writeFileAtomic } from '../src/data/image-io';
+import { writeFileAtomic } from '../src/files/atomic';
 
 /** Rows kept per class in each split: 7 * (30 + 8 + 8) = 322 rows, about 0.9 MB gzipped. */
 const PER_CLASS: Record<SplitName, number> = { train: 30, validation: 8, test: 8 };

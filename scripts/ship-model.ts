@@ -20,7 +20,7 @@ import { EMOTIONS } from '../src/data/emotions';
 import { PRETRAINED_MODEL_DIR } from '../src/io/pretrained';
 import { parseTrainingLog } from '../src/evaluation/report';
 import { readTrainStateMeta } from '../src/training/train-state';
-import { writeFileAtomic } from '../src/data/image-io';
+import { writeFileAtomic } from '../src/files/atomic';
 
 interface SplitJson {
   accuracy: number;

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { findTrainState, readTrainStateMeta, saveTrainState } from '../src/training/train-state';
 import { saveCheckpoint } from '../src/io/checkpoint-io';
-import { cleanRunLeftovers } from '../src/io/leftovers';
+import { cleanRunLeftovers } from '../src/files/leftovers';
 import { loadTrainedModel } from '../src/io/trained-model';
 import { preprocessToFolders, facePath } from '../src/data/preprocess';
 import { readFerCsvSync } from '../src/data/fer-csv';

@@ -4,7 +4,7 @@
  * directly. Every adapter hands out batches the caller disposes.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SplitName } from '../facial';
+import type { SplitName } from '../data/fer-csv';
 import { mixSeed, mulberry32, shuffledIndices } from './image-transform';
 
 /** One batch of inputs [N,h,w,c] and one-hot targets [N,classes]; the consumer disposes both. */

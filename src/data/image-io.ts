@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
-import { atomicRename } from '../io/leftovers';
+
 
 /** A decoded image: `channels` interleaved 8-bit values per pixel, row-major. */
 export interface RawImage {
@@ -82,19 +82,3 @@ export function encodeGrayPng(gray: Uint8Array, width: number, height: number): 
     { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8, filterType: 4 });
 }
 
-/**
- * Writes `bytes` to `file` atomically: a temporary name in the same folder, then a
- * rename, so a reader (or a resumed run) never sees a half-written file.
- */
-export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    fs.writeFileSync(tmp, bytes);
-    atomicRename(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    const e = err as NodeJS.ErrnoException;
-    // Node's own message names no path for ENOSPC / EDQUOT.
-    throw Object.assign(new Error(`cannot write ${file}: ${e.code === 'ENOSPC' ? 'no space left on device' : e.message}`), { code: e.code });
-  }
-}

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PNG } from 'pngjs';
 import { prepareFace } from './resize';
-import { writeFileAtomic } from './image-io';
+import { writeFileAtomic } from '../files/atomic';
 import { FER_SIZE } from './emotions';
 import { FER_PIXELS } from './fer-csv';
 

@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Papa from 'papaparse';
 import { EMOTIONS, FER_SIZE } from '../data/emotions';
-import type { SplitName } from '../facial';
+import type { SplitName } from '../data/fer-csv';
 import { formatClassificationReport } from '../metrics';
 import { FaceSample, plotClassBars, plotConfusionMatrix, plotFaceGrid, plotTrainingCurves, TrainingLogRow } from './report-charts';
 import { ALL_SPLITS, EvaluationResults, formatSeedTable, percent, SPLIT_TITLES, SplitEvaluation } from './verify';
-import { writeFileAtomic } from '../data/image-io';
+import { writeFileAtomic } from '../files/atomic';
 
 export type { TrainingLogRow, FaceSample } from './report-charts';
 

@@ -6,7 +6,7 @@
  * number of images.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SplitName } from '../facial';
+import type { SplitName } from '../data/fer-csv';
 import { ClassificationReport, ConfusionAccumulator } from '../metrics';
 import { fastPredictor } from '../models/inference';
 

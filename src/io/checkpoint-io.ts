@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileSystemIO, SaveOptions } from './model-io';
 import type { QuantizeDtype } from './quantize';
-import { atomicRename, leftoversOf } from './leftovers';
+import { atomicRename } from '../files/atomic';
+import { leftoversOf } from '../files/leftovers';
 import { saveKerasWeights } from './keras-h5';
 
 const rand = () => Math.random().toString(36).slice(2, 8);

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type * as H5 from 'h5wasm/node' with { 'resolution-mode': 'import' };
-import { atomicRename } from './leftovers';
+import { atomicRename } from '../files/atomic';
 
 /** Options of {@link loadKerasWeights}. */
 export interface LoadKerasWeightsOptions {

@@ -8,9 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../data/image-io';
+import { writeFileAtomic } from '../files/atomic';
 import { QuantizeDtype, quantizeWeights } from './quantize';
-import { findCompleteFolder } from './leftovers';
+import { findCompleteFolder } from '../files/leftovers';
 
 /** Bytes per element of the dtypes tfjs writes without quantization, and of its quantized storage types. */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };

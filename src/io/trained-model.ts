@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadKerasWeights } from './keras-h5';
 import { loadModel } from './model-io';
 import { MODELS, ModelKind } from '../models/registry';
-import { findCompleteFolder } from './leftovers';
+import { findCompleteFolder } from '../files/leftovers';
 
 /** Options of `loadTrainedModel`. */
 export interface TrainedModelOptions {

@@ -10,7 +10,7 @@ import { Callback, Logs, Monitor, MonitorMode } from './callbacks-base';
 
 export * from './callbacks-base';
 import { saveCheckpoint } from '../io/checkpoint-io';
-import { atomicRename } from '../io/leftovers';
+import { atomicRename } from '../files/atomic';
 
 /** Formats Keras filepath templates: `{epoch:02d}`, `{val_loss:.2f}`, `{name}` (Python str.format subset). */
 export function formatFilepath(template: string, values: Logs): string {

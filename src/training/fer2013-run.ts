@@ -11,55 +11,16 @@ import { Facial } from '../facial';
 import { trainResnet50, TrainResult } from '../train';
 import { fromFacial, DataSource } from '../data/data-source';
 import { ImageDataGenerator } from '../data/image-generator';
-import { inputPreparation, modelSpec, ModelKind } from '../models/registry';
-import { cleanRunLeftovers } from '../io/leftovers';
+import { inputPreparation, modelSpec } from '../models/registry';
+import { cleanRunLeftovers } from '../files/leftovers';
 import { saveCheckpoint } from '../io/checkpoint-io';
-import type { QuantizeDtype } from '../io/quantize';
 import { evaluateModel, EvaluationResults } from '../evaluation/verify';
 import { Callback, CSVLogger, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN } from './callbacks';
 import { CosineDecay } from './schedules';
 import { findTrainState } from './train-state';
-import { AUGMENTATIONS, AugmentationName, isAugmentationName, SEED_PLATEAU } from './recipes';
+import { AUGMENTATIONS, AugmentationName, Fer2013TrainOptions, isAugmentationName, SEED_PLATEAU } from './recipes';
 
-/** Options of trainOnFer2013 (the CLI maps `facial train`'s flags onto them). */
-export interface Fer2013TrainOptions {
-  model: ModelKind;
-  /** Image side (default: the model kind's). */
-  size?: number;
-  /** FER2013 CSV or a folder of class folders (default fer2013/fer2013.csv, else the embedded sample). */
-  data?: string;
-  /** Default 30, or unbounded under a time budget. */
-  epochs?: number;
-  /** At most this many rows per split (CSV data). */
-  limit?: number;
-  batchSize: number;
-  optimizer: 'sgd' | 'adam' | 'momentum';
-  learningRate?: number;
-  /** Default: the model kind's (resnet50, resnet50_48). */
-  savePrefix?: string;
-  modelWeights?: string;
-  classWeight?: 'balanced';
-  seed?: number;
-  resume?: boolean;
-  /** A recipe, true for the model kind's own, null/false for none. */
-  augment?: AugmentationName | boolean | null;
-  /** 'plateau': the seed's ReduceLROnPlateau; 'cosine': CosineDecay over the planned steps. */
-  schedule?: 'cosine' | 'plateau';
-  /** Linear warm-up steps of the cosine schedule. */
-  warmupSteps?: number;
-  /** Score the three splits at the end (default true for CSV data). */
-  evaluate?: boolean;
-  verbose?: number;
-  /** Minutes (over all resumes). */
-  timeBudget?: number;
-  checkpointEvery?: { minutes?: number; batches?: number };
-  /** What P_best/ keeps the best of (default val_loss). */
-  monitor?: string;
-  /** Weights of P_model.json and P_best/ as float16 or uint8. */
-  quantize?: QuantizeDtype;
-  /** Where messages go (default stdout). */
-  log?: (message: string) => void;
-}
+export type { Fer2013TrainOptions } from './recipes';
 
 /** What trainOnFer2013 resolves to. The caller disposes `result.model`. */
 export interface Fer2013TrainRun {

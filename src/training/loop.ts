@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import type { TrainHistory, TrainOptions, TrainResult } from '../train';
+import type { TrainHistory, TrainOptions, TrainResult } from './options';
 import type { Batch, DataSource } from '../data/data-source';
 import { saveWithPrefix } from '../io/checkpoint-io';
 import { CallbackList, Logs, ModelCheckpoint, toCallbacks, TrainingContext } from './callbacks';

@@ -4,7 +4,8 @@
  */
 import type { ImageDataGeneratorConfig } from '../data/image-generator';
 import type { ReduceLROnPlateauConfig } from './callbacks';
-import type { Fer2013TrainOptions } from './fer2013-run';
+import type { ModelKind } from '../models/registry';
+import type { QuantizeDtype } from '../io/quantize';
 
 /** The names of the seed's augmentation recipes. */
 export type AugmentationName = 'shift-flip' | 'shear-zoom-flip';
@@ -62,3 +63,43 @@ export const SEED_RECIPES: Record<'train_resnet50' | 'train_resnet50_imagegen' |
     savePrefix: 'resnet50_48',
   },
 };
+
+/** Options of trainOnFer2013 (the CLI maps `facial train`'s flags onto them). */
+export interface Fer2013TrainOptions {
+  model: ModelKind;
+  /** Image side (default: the model kind's). */
+  size?: number;
+  /** FER2013 CSV or a folder of class folders (default fer2013/fer2013.csv, else the embedded sample). */
+  data?: string;
+  /** Default 30, or unbounded under a time budget. */
+  epochs?: number;
+  /** At most this many rows per split (CSV data). */
+  limit?: number;
+  batchSize: number;
+  optimizer: 'sgd' | 'adam' | 'momentum';
+  learningRate?: number;
+  /** Default: the model kind's (resnet50, resnet50_48). */
+  savePrefix?: string;
+  modelWeights?: string;
+  classWeight?: 'balanced';
+  seed?: number;
+  resume?: boolean;
+  /** A recipe, true for the model kind's own, null/false for none. */
+  augment?: AugmentationName | boolean | null;
+  /** 'plateau': the seed's ReduceLROnPlateau; 'cosine': CosineDecay over the planned steps. */
+  schedule?: 'cosine' | 'plateau';
+  /** Linear warm-up steps of the cosine schedule. */
+  warmupSteps?: number;
+  /** Score the three splits at the end (default true for CSV data). */
+  evaluate?: boolean;
+  verbose?: number;
+  /** Minutes (over all resumes). */
+  timeBudget?: number;
+  checkpointEvery?: { minutes?: number; batches?: number };
+  /** What P_best/ keeps the best of (default val_loss). */
+  monitor?: string;
+  /** Weights of P_model.json and P_best/ as float16 or uint8. */
+  quantize?: QuantizeDtype;
+  /** Where messages go (default stdout). */
+  log?: (message: string) => void;
+}

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { firstNonFiniteWeight } from '../io/trained-model';
-import { atomicRename } from '../io/leftovers';
+import { atomicRename } from '../files/atomic';
 
 /** Where in the run a state was taken. */
 export interface TrainPosition {

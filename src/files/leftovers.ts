@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { atomicRename } from './atomic';
 
 /** `target`'s leftovers of interrupted writes: `<target>.tmp-*` and `<target>.old-*` beside it. */
 export function leftoversOf(target: string): string[] {
@@ -38,24 +39,6 @@ export function recoverAndClean(target: string): void {
     if (found && found !== target) atomicRename(found, target);
   }
   for (const f of leftoversOf(target)) fs.rmSync(f, { recursive: true, force: true });
-}
-
-// Test hook for crash safety: FACIAL_TEST_KILL_AT_RENAME=K kills the process with SIGKILL
-// just before its K-th rename, as `strace -e inject=rename:signal=KILL:when=K` would. The
-// kill-loop test runs a training once per K and checks that a resume always finishes.
-const killAtRename = Number(process.env.FACIAL_TEST_KILL_AT_RENAME ?? 0);
-let renames = 0;
-
-/** fs.renameSync, through which every atomic write of the library goes (see the test hook above). */
-export function atomicRename(from: string, to: string): void {
-  renames += 1;
-  if (killAtRename > 0 && renames === killAtRename) process.kill(process.pid, 'SIGKILL');
-  fs.renameSync(from, to);
-}
-
-/** How many renames this process has made (the kill-loop test counts a run's kill points with it). */
-export function renameCount(): number {
-  return renames;
 }
 
 /**
