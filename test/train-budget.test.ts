@@ -130,7 +130,7 @@ test('a diverged run keeps the last good state and best model on disk, writes no
     (e: Error) => e,
   );
   assert.ok(err instanceof TrainingDivergedError, `got ${err}`);
-  assert.match(err.message, /epoch 2, batch \d+ is not finite/);
+  assert.match(err.message, /epoch 2, batch \d+ \(index \d+\) is not finite/);
   assert.match(err.message, new RegExp(`${prefix}_state`));
   assert.match(err.message, new RegExp(`${prefix}_best`));
   assert.equal(fs.existsSync(`${prefix}_model.json`), false);

@@ -223,7 +223,7 @@ export async function runLoop(
       ...callbacks.callbacks.flatMap((c) => (c instanceof ModelCheckpoint && c.lastSaved ? [c.lastSaved] : [])),
     ].filter((f): f is string => !!f && fs.existsSync(f));
     throw new TrainingDivergedError(
-      `training diverged: the loss of epoch ${diverged.epoch + 1}, batch ${diverged.batch + 1} is not finite; ` +
+      `training diverged: the loss of epoch ${diverged.epoch + 1}, batch ${diverged.batch + 1} (index ${diverged.batch}) is not finite; ` +
         `nothing was saved from it${kept.length ? `; the last good model is in ${kept.join(' and ')}` : ' (no earlier checkpoint exists)'}`,
       diverged.epoch,
       diverged.batch,
