@@ -8,7 +8,7 @@
  * for your own evaluation scripts.
  */
 import { parseArgs } from 'node:util';
-import { Facial, evaluateModel, formatSeedTable, inputPreparation, loadTrainedModel, selectBackend } from '../src';
+import { formatSeedTable, selectBackend, verifyModel } from '../src';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -25,19 +25,18 @@ async function main(): Promise<void> {
   const backend = await selectBackend();
   console.error(`backend: ${backend.name}`);
 
-  // The architecture comes with a tfjs model; for .h5 it is rebuilt as the seed's FACIALModel did.
-  const { model, imageSize: size } = await loadTrainedModel(values.model_weights, { imageSize });
-  // As the seed: 48x48 faces as stored; 200x200 faces bytescaled and resized with PIL bilinear.
-  const facial = await Facial.load({
-    csvPath: values.data,
-    resize: inputPreparation(size).resize,
-    compact: true,
+  // The architecture comes with a tfjs model; for .h5 it is rebuilt as the seed's FACIALModel did,
+  // and the faces are prepared as that model was trained (48: as stored; 200: bytescale + PIL bilinear).
+  const { trained, facial, results } = await verifyModel({
+    model: values.model_weights,
+    imageSize,
+    data: values.data,
     limit: values.limit ? Number(values.limit) : undefined,
+    batchSize: Number(values.batch_size),
   });
-  const results = await evaluateModel(model, facial, ['train', 'validation', 'test'], { batchSize: Number(values.batch_size) });
   for (const r of Object.values(results)) console.error(`${r!.split}: ${r!.support} images, ${r!.imagesPerSecond.toFixed(1)} images/s`);
   process.stdout.write(formatSeedTable(results));
-  model.dispose();
+  trained.model.dispose();
   facial.dispose();
 }
 

@@ -63,6 +63,7 @@ export { loadPretrained, PRETRAINED_MODEL_DIR } from './io/pretrained';
 // Evaluation: the seed's table, prediction on image files, the HTML report.
 export { classificationReport, ClassificationReport, formatClassificationReport } from './metrics';
 export { evaluateModel, EvaluationResults, SplitEvaluation, formatSeedTable } from './evaluation/verify';
+export { verifyModel, VerifyModelOptions, VerifyModelRun } from './evaluation/verify-model';
 export { predict, PredictResult, PredictOptions } from './evaluation/predict';
 export { writeReport, readTrainingLog } from './evaluation/report';
 

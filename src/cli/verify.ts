@@ -10,12 +10,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as cliProgress from 'cli-progress';
 import { Facial, SplitName } from '../facial';
 import { FER_SIZE } from '../data/emotions';
-import { USAGE_OF_SPLIT } from '../data/fer-csv';
-import { inputPreparation } from '../models/registry';
 
-import { isKerasWeightsFile, loadTrainedModel, TrainedModel } from '../io/trained-model';
+import type { TrainedModel } from '../io/trained-model';
+import { verifyModel } from '../evaluation/verify-model';
 import { ModelKind } from '../models/registry';
-import { ALL_SPLITS, evaluateModel, EvaluationResults, formatSeedTable, resultsToJson, SPLIT_TITLES } from '../evaluation/verify';
+import { ALL_SPLITS, EvaluationResults, formatSeedTable, resultsToJson, SPLIT_TITLES } from '../evaluation/verify';
 import { readTrainingLog, writeReport } from '../evaluation/report';
 import { pretrainedModelPath } from '../io/pretrained';
 import { modelKindFlag, positiveInt } from './flags';
@@ -69,40 +68,10 @@ export function addVerifyOptions(cmd: Command, { pathFlag = '--model_weights', k
 }
 
 /**
- * Loads the model and the data as that model was trained, and scores the splits. Progress
- * goes to stderr as a bar when it is a terminal, and the speed of each split as one line.
+ * verifyModel (evaluation/verify-model.ts) with the flags; progress goes to stderr as a bar
+ * when it is a terminal, and the speed of each split as one line.
  */
 export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
-  const modelPath = flags.model_weights ?? pretrainedModelPath();
-  if (flags.model && !isKerasWeightsFile(modelPath)) {
-    process.stderr.write(`facial: the architecture ${flags.model} is ignored: ${modelPath} carries its own\n`);
-  }
-  const trained = await loadTrainedModel(modelPath, { imageSize: flags.image_size, model: flags.model });
-  const size = trained.imageSize;
-  const requested = flags.splits ?? ALL_SPLITS;
-  let facial: Facial;
-  try {
-    // As the seed: no resize (and so no stretch) at 48; resize with bytescale otherwise.
-    facial = await Facial.load({
-      csvPath: flags.data,
-      resize: inputPreparation(size).resize,
-      compact: true,
-      limit: flags.limit,
-      splits: requested,
-    });
-  } catch (err) {
-    trained.model.dispose();
-    throw err;
-  }
-  // A split with no rows would print 0.00 everywhere: say it is empty and leave it out.
-  const splits = requested.filter((s) => facial.count(s) > 0);
-  for (const s of requested)
-    if (facial.count(s) === 0)
-      process.stderr.write(`facial: ${facial.csvPath} has no ${SPLIT_TITLES[s]} rows (Usage ${USAGE_OF_SPLIT[s]}); left out\n`);
-  if (splits.length === 0) {
-    trained.model.dispose();
-    throw new Error(`${facial.csvPath}: none of the splits ${requested.join(', ')} has any rows`);
-  }
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(
         { format: '{split} [{bar}] {value}/{total} images | {eta_formatted} left', stream: process.stderr, clearOnComplete: true },
@@ -110,7 +79,13 @@ export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
       )
     : null;
   let current: SplitName | null = null;
-  const results = await evaluateModel(trained.model, facial, splits, {
+  const run = await verifyModel({
+    model: flags.model_weights,
+    imageSize: flags.image_size,
+    modelKind: flags.model,
+    data: flags.data,
+    limit: flags.limit,
+    splits: flags.splits,
     batchSize: flags.batch_size,
     onBatch: (split, done, total) => {
       if (!bar) return;
@@ -123,13 +98,14 @@ export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
     },
   });
   bar?.stop();
-  for (const s of splits) {
-    const r = results[s]!;
+  const size = run.trained.imageSize;
+  for (const r of Object.values(run.results)) {
+    const s = r!.split;
     process.stderr.write(
-      `${SPLIT_TITLES[s]}: ${r.support} images in ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} images/s (${size}x${size}, batch ${flags.batch_size})\n`,
+      `${SPLIT_TITLES[s]}: ${r!.support} images in ${r!.seconds.toFixed(1)} s, ${r!.imagesPerSecond.toFixed(1)} images/s (${size}x${size}, batch ${flags.batch_size})\n`,
     );
   }
-  return { trained, facial, results };
+  return run;
 }
 
 /** Fails at once, naming the flag, when `dir` cannot be created or written (before any long scoring). */

@@ -1,0 +1,72 @@
+/**
+ * verify_model.py as a library call: loads a trained model (tfjs folder or .json, or a Keras
+ * .h5 rebuilt by the model registry; the shipped model by default), loads FER2013 the way
+ * that model was trained (models/registry.ts inputPreparation) and scores the splits.
+ */
+import { Facial } from '../facial';
+import { SplitName, USAGE_OF_SPLIT } from '../data/fer-csv';
+import { inputPreparation, ModelKind } from '../models/registry';
+import { isKerasWeightsFile, loadTrainedModel, TrainedModel } from '../io/trained-model';
+import { pretrainedModelPath } from '../io/pretrained';
+import { ALL_SPLITS, evaluateModel, EvaluationResults, SPLIT_TITLES } from './verify';
+
+/** Options of verifyModel. */
+export interface VerifyModelOptions {
+  /** A tfjs model folder / model.json or a Keras .h5 (default: the shipped model). */
+  model?: string;
+  /** Input side of a .h5 model (default 200), or a check on a tfjs model's. */
+  imageSize?: number;
+  /** Architecture of a .h5 model (default by imageSize). */
+  modelKind?: ModelKind;
+  /** FER2013 CSV (default fer2013/fer2013.csv, else the embedded sample). */
+  data?: string;
+  /** At most this many rows per split. */
+  limit?: number;
+  splits?: SplitName[];
+  batchSize?: number;
+  onBatch?: (split: SplitName, done: number, total: number) => void;
+  /** Where notes go (an ignored architecture, an empty split); default stderr. */
+  log?: (message: string) => void;
+}
+
+/** What verifyModel produced; the caller disposes `trained.model` and `facial`. */
+export interface VerifyModelRun {
+  trained: TrainedModel;
+  facial: Facial;
+  /** The splits that had rows (an empty one is left out, with a note). */
+  results: EvaluationResults;
+}
+
+/** Scores a trained model on FER2013 as the seed's verify_model.py did. */
+export async function verifyModel(opts: VerifyModelOptions = {}): Promise<VerifyModelRun> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`facial: ${m}\n`));
+  const modelPath = opts.model ?? pretrainedModelPath();
+  if (opts.modelKind && !isKerasWeightsFile(modelPath)) log(`the architecture ${opts.modelKind} is ignored: ${modelPath} carries its own`);
+  const trained = await loadTrainedModel(modelPath, { imageSize: opts.imageSize, model: opts.modelKind });
+  const requested = opts.splits ?? ALL_SPLITS;
+  let facial: Facial;
+  try {
+    facial = await Facial.load({
+      csvPath: opts.data,
+      resize: inputPreparation(trained.imageSize).resize,
+      compact: true,
+      limit: opts.limit,
+      splits: requested,
+    });
+  } catch (err) {
+    trained.model.dispose();
+    throw err;
+  }
+  // A split with no rows would print 0.00 everywhere: say it is empty and leave it out.
+  const splits = requested.filter((s) => facial.count(s) > 0);
+  for (const s of requested) {
+    if (facial.count(s) === 0) log(`${facial.csvPath} has no ${SPLIT_TITLES[s]} rows (Usage ${USAGE_OF_SPLIT[s]}); left out`);
+  }
+  if (splits.length === 0) {
+    trained.model.dispose();
+    facial.dispose();
+    throw new Error(`${facial.csvPath}: none of the splits ${requested.join(', ')} has any rows`);
+  }
+  const results = await evaluateModel(trained.model, facial, splits, { batchSize: opts.batchSize, onBatch: opts.onBatch });
+  return { trained, facial, results };
+}
