@@ -49,6 +49,8 @@ export const SEED_RECIPES: Record<'train_resnet50' | 'train_resnet50_imagegen' |
     epochs: 50,
     augment: 'shear-zoom-flip',
     savePrefix: 'resnet50_imagegen',
+    // The seed read this one from `facial preprocess`'s class folders.
+    data: 'facial_imgs',
   },
   /** raghakot's ResNet-50 at 48x48, Adam 1e-3, batch 100, 200 epochs, shift 0.1 + flip, ReduceLROnPlateau. */
   train_resnet50_imgsize48: {
