@@ -6,7 +6,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTrainedModel, TrainedModel } from './trained-model';
-import { ensureBackend } from '../engine/select';
 
 /** The shipped model's folder, resolved from the package root (works from src/ and dist/). */
 export const PRETRAINED_MODEL_DIR = path.resolve(__dirname, '..', '..', 'models', 'fer2013-resnet50-48');
@@ -26,6 +25,5 @@ export function pretrainedModelPath(): string {
  * output the seven emotion probabilities in EMOTIONS order. The caller disposes `model`.
  */
 export async function loadPretrained(): Promise<TrainedModel> {
-  await ensureBackend();
   return loadTrainedModel(pretrainedModelPath());
 }

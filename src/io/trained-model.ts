@@ -11,6 +11,7 @@ import { loadKerasWeights } from './keras-h5';
 import { loadModel } from './model-io';
 import { MODELS, ModelKind } from '../models/registry';
 import { findCompleteFolder } from '../files/leftovers';
+import { ensureBackend } from '../engine/select';
 
 /** Options of `loadTrainedModel`. */
 export interface TrainedModelOptions {
@@ -58,6 +59,7 @@ export function isKerasWeightsFile(file: string): boolean {
  * Loads a model for inference. Errors name the path and, for a size mismatch, the flag.
  */
 export async function loadTrainedModel(modelPath: string, opts: TrainedModelOptions = {}): Promise<TrainedModel> {
+  await ensureBackend(); // the fastest backend, unless the caller chose one
   if (!fs.existsSync(modelPath) && !findCompleteFolder(modelPath)) throw new Error(`${modelPath}: no such model file or folder`);
   if (isKerasWeightsFile(modelPath)) {
     const imageSize = opts.imageSize ?? 200;
