@@ -130,7 +130,7 @@ For comparison, measured on the same 3,589 PrivateTest faces: @vladmandic/human'
 66.6%, @vladmandic/face-api's FaceExpressionNet 58.9%; the seed reported 65.6% (48px).
 
 Embedded sample check: on the PrivateTest rows of data/fer2013-sample.csv.gz the model scores
-${sampleCorrect} of ${sampleTotal} (${((100 * sampleCorrect) / sampleTotal).toFixed(2)}%). test/pretrained.test.ts asserts exactly this, so a broken or
+${sampleCorrect} of ${sampleTotal} (${((100 * sampleCorrect) / sampleTotal).toFixed(2)}%). test/io/pretrained.test.ts asserts exactly this, so a broken or
 swapped model file fails the tests.
 
 ## What it is not good for
