@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { firstNonFiniteWeight } from '../io/trained-model';
 import { atomicRename } from '../files/atomic';
+import { leftoversOf } from '../files/leftovers';
 
 /** Where in the run a state was taken. */
 export interface TrainPosition {
@@ -67,16 +68,9 @@ export type TrainStateInput = Omit<
 /** Thrown when a state would be written from weights that are NaN or infinite. */
 export class NonFiniteWeightsError extends Error {}
 
-const siblingPattern = (dir: string) => new RegExp(`^${path.basename(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-`);
-
-/** `<dir>` and its `.tmp-*` / `.old-*` siblings, as paths. */
+/** `<dir>` (when present) and its `.tmp-*` / `.old-*` siblings, as paths. */
 function candidates(dir: string): string[] {
-  const parent = path.dirname(path.resolve(dir));
-  if (!fs.existsSync(parent)) return [];
-  const re = siblingPattern(dir);
-  const out = fs.existsSync(dir) ? [dir] : [];
-  for (const f of fs.readdirSync(parent)) if (re.test(f)) out.push(path.join(parent, f));
-  return out;
+  return [...(fs.existsSync(dir) ? [dir] : []), ...leftoversOf(dir)];
 }
 
 /** The state.json of a complete state folder, or null for a partial one. */
