@@ -21,7 +21,8 @@ import { resnet50AnySize } from '../src/resnet50-anysize';
 import { resnet50 } from '../src/resnet50';
 import { compileForInference } from '../src/models/inference';
 
-type StepFn = (xs: tf.Tensor4D, ys: tf.Tensor2D) => { loss: number; acc: number };
+// Synchronous in commits before the WebGPU engine, asynchronous since: awaiting serves both.
+type StepFn = (xs: tf.Tensor4D, ys: tf.Tensor2D) => { loss: number; acc: number } | Promise<{ loss: number; acc: number }>;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -84,10 +85,10 @@ async function main(): Promise<void> {
   if (!flag('predict-only')) {
     result.optimizer = 'adam';
     const step = trainStep(model, tf.train.adam(1e-3));
-    for (let i = 0; i < warmup; i++) step(xs, ys);
+    for (let i = 0; i < warmup; i++) await step(xs, ys);
     if (flag('profile')) {
-      const info = await tf.profile(() => {
-        step(xs, ys);
+      const info = await tf.profile(async () => {
+        await step(xs, ys);
       });
       const byKernel = new Map<string, { ms: number; n: number }>();
       for (const k of info.kernels) {
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     let loss = NaN;
-    for (let i = 0; i < steps; i++) loss = step(xs, ys).loss;
+    for (let i = 0; i < steps; i++) loss = (await step(xs, ys)).loss;
     const ms = (performance.now() - t0) / steps;
     const cpu = process.cpuUsage(c0);
     result.step_ms = Math.round(ms);

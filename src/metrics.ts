@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EMOTIONS, NUM_CLASSES } from './data/emotions';
+import { readSync } from './engine/read';
 
 /** Precision, recall, F1 and support of one class. */
 export interface ClassScores {
@@ -164,7 +165,7 @@ export function argmaxRows(probs: tf.Tensor | ArrayLike<number>[] | ArrayLike<nu
   if (probs instanceof tf.Tensor) {
     if (probs.rank !== 2) throw new Error(`argmaxRows: expected a 2-D tensor [N, C], got shape [${probs.shape}]`);
     numClasses = probs.shape[1]!;
-    return argmaxRows(probs.dataSync() as Float32Array, numClasses);
+    return argmaxRows(readSync(probs, 'argmaxRows') as Float32Array, numClasses);
   }
   const rows = probs as ArrayLike<number>[];
   if (rows.length > 0 && typeof rows[0] !== 'number') {
@@ -190,7 +191,7 @@ function argmaxOf(v: ArrayLike<number>, start: number, n: number): number {
 export function toClassIds(labels: LabelsLike, numClasses: number = NUM_CLASSES): Uint8Array {
   if (labels instanceof tf.Tensor) {
     if (labels.rank === 2) return argmaxRows(labels, numClasses);
-    if (labels.rank === 1) return Uint8Array.from(labels.dataSync());
+    if (labels.rank === 1) return Uint8Array.from(readSync(labels, 'toClassIds'));
     throw new Error(`toClassIds: expected a 1-D tensor of ids or a 2-D tensor [N, C], got shape [${labels.shape}]`);
   }
   return Uint8Array.from(labels);

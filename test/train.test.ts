@@ -57,8 +57,8 @@ test('makeTrainStep loss = mean categorical cross-entropy + L2 penalty of the co
   });
   const step = makeTrainStep(model, tf.train.sgd(0), {});
   const before = tf.memory().numTensors;
-  const r = step(xs, ys);
-  step(xs, ys);
+  const r = await step(xs, ys);
+  await step(xs, ys);
   assert.ok(Math.abs(r.loss - expected) < 1e-5, `${r.loss} vs ${expected}`);
   assert.ok(r.acc >= 0 && r.acc <= 1);
   assert.equal(tf.memory().numTensors, before); // no leak per step
@@ -80,7 +80,7 @@ test("class weights: 'balanced' is sklearn's n/(k*count) and the step weights ea
     const sw = tf.sum(tf.mul(ys, tf.tensor1d(cw)), -1);
     return tf.mean(tf.mul(ce, sw)).dataSync()[0]; // no zero weights, so Keras's mean(w != 0) divisor is 1
   });
-  const r = makeTrainStep(model, tf.train.sgd(0), { classWeights: cw })(xs, ys);
+  const r = await makeTrainStep(model, tf.train.sgd(0), { classWeights: cw })(xs, ys);
   assert.ok(Math.abs(r.loss - expected) < 1e-5, `${r.loss} vs ${expected}`);
   model.dispose();
   tf.dispose([xs, ys]);

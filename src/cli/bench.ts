@@ -69,8 +69,8 @@ async function trainImagesPerSecond(model: tf.LayersModel, batch: number, size: 
     const step = makeTrainStep(model, optimizer);
     return (
       batch /
-      (await timeMedian(() => {
-        step(xs, ys);
+      (await timeMedian(async () => {
+        await step(xs, ys);
       }, steps))
     );
   } finally {

@@ -27,7 +27,7 @@ export interface DataSource {
    */
   batches(epoch: number, fromBatch?: number): AsyncIterableIterator<Batch>;
   /** Examples per class, for class_weight 'balanced'. */
-  classCounts?(): number[];
+  classCounts?(): number[] | Promise<number[]>;
   /** The same batches with the images as a typed array (sources that have them so), for augmentation before any tensor. */
   arrayBatches?(epoch: number, fromBatch?: number): AsyncIterableIterator<ArrayBatch>;
 }
@@ -105,9 +105,11 @@ export function fromTensors(xs: tf.Tensor4D, ys: tf.Tensor2D, opts: BatchingOpti
     size: n,
     numBatches: Math.ceil(n / batchSize),
     imageSize: xs.shape[1] === xs.shape[2] ? xs.shape[1] : undefined,
-    classCounts: () => {
+    classCounts: async () => {
       const counts = new Array<number>(ys.shape[1]).fill(0);
-      const ids = tf.tidy(() => ys.argMax(-1).dataSync());
+      const am = ys.argMax(-1);
+      const ids = await am.data();
+      am.dispose();
       for (const id of ids) counts[id]++;
       return counts;
     },

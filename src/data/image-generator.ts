@@ -15,6 +15,7 @@ import { decodeImage, isImageFile, toGrayscale } from './image-io';
 import { resizeBilinear } from './resize';
 import { Batch, DataSource, epochOrder } from './data-source';
 import { applyTransform, FillMode, IDENTITY_TRANSFORM, mixSeed, mulberry32, TransformParams } from './image-transform';
+import { canReadSync } from '../engine/read';
 
 export { FillMode, TransformParams } from './image-transform';
 
@@ -175,7 +176,7 @@ export class ImageDataGenerator {
           return;
         }
         for await (const { xs, ys } of source.batches(epoch, fromBatch)) {
-          const out = transform(xs.dataSync() as Float32Array, xs.shape, epoch, b++);
+          const out = transform((await xs.data()) as Float32Array, xs.shape, epoch, b++);
           xs.dispose();
           yield { xs: out, ys };
         }
@@ -202,21 +203,30 @@ function oneHot(labels: ArrayLike<number>, numClasses: number): tf.Tensor2D {
   return tf.tensor2d(y, [labels.length, numClasses]);
 }
 
-/** `flow(x, y)`: a DataSource over in-memory arrays (copied out of the tensors once). */
+/**
+ * `flow(x, y)`: a DataSource over in-memory arrays, copied out of the tensors once: at once where
+ * the backend reads synchronously, else (WebGPU in Node) at the first batch, so keep the tensors
+ * alive until then.
+ */
 export class ArrayFlow implements DataSource {
   readonly size: number;
   readonly numBatches: number;
   readonly imageSize?: number;
-  private readonly pixels: Float32Array;
-  private readonly labels: Uint8Array;
+  private pixels: Float32Array | null = null;
+  private labels: Uint8Array | null = null;
+  private pending: { x: tf.Tensor4D; y: tf.Tensor2D } | null = null;
   private readonly shape: [number, number, number];
   private readonly numClasses: number;
   private readonly batchSize: number;
 
   constructor(private readonly gen: ImageDataGenerator, x: tf.Tensor4D, y: tf.Tensor2D, private readonly opts: FlowOptions) {
     if (x.shape[0] !== y.shape[0]) throw new Error(`flow: ${x.shape[0]} images but ${y.shape[0]} labels`);
-    this.pixels = x.dataSync() as Float32Array;
-    this.labels = Uint8Array.from(tf.tidy(() => y.argMax(-1).dataSync()));
+    if (canReadSync()) {
+      this.pixels = x.dataSync() as Float32Array;
+      this.labels = Uint8Array.from(tf.tidy(() => y.argMax(-1).dataSync()));
+    } else {
+      this.pending = { x, y };
+    }
     this.shape = [x.shape[1], x.shape[2], x.shape[3]];
     this.numClasses = y.shape[1];
     this.size = x.shape[0];
@@ -225,22 +235,37 @@ export class ArrayFlow implements DataSource {
     this.imageSize = x.shape[1] === x.shape[2] ? x.shape[1] : undefined;
   }
 
-  classCounts(): number[] {
+  private async load(): Promise<{ pixels: Float32Array; labels: Uint8Array }> {
+    if (this.pending) {
+      const { x, y } = this.pending;
+      if (x.isDisposed || y.isDisposed) throw new Error('flow: the tensors were disposed before the first batch was read');
+      const ids = y.argMax(-1);
+      this.pixels = (await x.data()) as Float32Array;
+      this.labels = Uint8Array.from(await ids.data());
+      ids.dispose();
+      this.pending = null;
+    }
+    return { pixels: this.pixels!, labels: this.labels! };
+  }
+
+  async classCounts(): Promise<number[]> {
+    const { labels } = await this.load();
     const counts = new Array<number>(this.numClasses).fill(0);
-    for (const l of this.labels) counts[l]++;
+    for (const l of labels) counts[l]++;
     return counts;
   }
 
   async *batches(epoch: number, fromBatch = 0): AsyncIterableIterator<Batch> {
+    const { pixels, labels } = await this.load();
     const seed = this.opts.seed ?? 0;
     const order = epochOrder(this.size, this.opts.shuffle ?? true, seed, epoch);
     const per = this.shape[0] * this.shape[1] * this.shape[2];
     for (let b = fromBatch; b < this.numBatches; b++) {
       const idx = order.subarray(b * this.batchSize, Math.min(this.size, (b + 1) * this.batchSize));
       const src = new Float32Array(idx.length * per);
-      idx.forEach((k, i) => src.set(this.pixels.subarray(k * per, (k + 1) * per), i * per));
+      idx.forEach((k, i) => src.set(pixels.subarray(k * per, (k + 1) * per), i * per));
       const out = this.gen.transformBatch(src, idx.length, this.shape, mulberry32(mixSeed(seed, epoch, b)));
-      yield { xs: tf.tensor4d(out, [idx.length, ...this.shape]), ys: oneHot(Array.from(idx, (k) => this.labels[k]), this.numClasses) };
+      yield { xs: tf.tensor4d(out, [idx.length, ...this.shape]), ys: oneHot(Array.from(idx, (k) => labels[k]), this.numClasses) };
     }
   }
 }

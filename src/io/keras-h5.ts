@@ -295,6 +295,10 @@ function fixedStringDtype(strings: string[]): string {
 export async function saveKerasWeights(model: tf.LayersModel, h5Path: string): Promise<void> {
   const h5wasm = await loadH5wasm();
   const tmp = `${h5Path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}.h5`;
+  // Read every weight first, asynchronously: a GPU backend (WebGPU) has no synchronous read in Node.
+  // read() is the variable's own tensor: read its data, never dispose it.
+  const values = new Map<tf.LayerVariable, Float32Array>();
+  for (const w of model.weights) values.set(w, (await w.read().data()) as Float32Array);
   try {
     const file = new h5wasm.File(tmp, 'w');
     try {
@@ -311,8 +315,7 @@ export async function saveKerasWeights(model: tf.LayersModel, h5Path: string): P
           // HDF5 does not create the intermediate group of 'conv1/kernel:0' by itself.
           const parts = names[i].split('/');
           const parent = ensureGroups(group, parts.slice(0, -1));
-          // read() is the variable's own tensor: read its data, never dispose it.
-          const data = w.read().dataSync() as Float32Array;
+          const data = values.get(w)!;
           parent.create_dataset({ name: parts[parts.length - 1], data, shape: w.shape as number[], dtype: '<f' });
         });
       }

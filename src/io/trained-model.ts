@@ -30,20 +30,23 @@ export interface TrainedModel {
   format: 'tfjs' | 'keras-h5';
 }
 
-/** The first weight holding a NaN or an infinity, as 'layer (weight)', or null when all are finite. */
-export function firstNonFiniteWeight(model: tf.LayersModel): string | null {
-  for (const layer of model.layers) {
-    for (const w of layer.weights) {
-      const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(w.read()))).dataSync()[0]);
-      if (bad) return `layer ${layer.name} (weight ${w.originalName ?? w.name})`;
-    }
-  }
-  return null;
+/**
+ * The first weight holding a NaN or an infinity, as 'layer (weight)', or null when all are finite.
+ * One flag per weight is computed on the backend and read back once (asynchronously: WebGPU).
+ */
+export async function firstNonFiniteWeight(model: tf.LayersModel): Promise<string | null> {
+  const where = model.layers.flatMap((layer) => layer.weights.map((w) => ({ layer, w })));
+  if (where.length === 0) return null;
+  const flags = tf.tidy(() => tf.stack(where.map(({ w }) => tf.cast(tf.logicalNot(tf.all(tf.isFinite(w.read()))), 'int32'))));
+  const bad = await flags.data();
+  flags.dispose();
+  const i = bad.findIndex((b) => b !== 0);
+  return i < 0 ? null : `layer ${where[i].layer.name} (weight ${where[i].w.originalName ?? where[i].w.name})`;
 }
 
 /** Throws, naming `source` and the layer, when the model cannot give meaningful scores. */
-function checkFinite(model: tf.LayersModel, source: string): void {
-  const bad = firstNonFiniteWeight(model);
+async function checkFinite(model: tf.LayersModel, source: string): Promise<void> {
+  const bad = await firstNonFiniteWeight(model);
   if (bad) {
     model.dispose();
     throw new Error(`${source}: the model's weights are not finite (NaN or infinity) in ${bad}; it was saved from a diverged training`);
@@ -71,11 +74,11 @@ export async function loadTrainedModel(modelPath: string, opts: TrainedModelOpti
       model.dispose();
       throw new Error(`${modelPath}: cannot load as ${kind} at ${imageSize}x${imageSize} (${(err as Error).message})`);
     }
-    checkFinite(model, modelPath);
+    await checkFinite(model, modelPath);
     return { model, imageSize, format: 'keras-h5' };
   }
   const model = await loadModel(modelPath);
-  checkFinite(model, modelPath);
+  await checkFinite(model, modelPath);
   const shape = model.inputs[0].shape;
   const side = shape[1];
   if (typeof side !== 'number') throw new Error(`${path.resolve(modelPath)}: model input [${shape}] has no fixed size`);

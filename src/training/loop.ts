@@ -80,7 +80,7 @@ export async function runLoop(
   if (s.classWeight === 'balanced') {
     if (!train.classCounts)
       throw new Error("classWeight 'balanced' needs class counts, which this data source does not provide; pass an array");
-    classWeights = balancedClassWeights(train.classCounts());
+    classWeights = balancedClassWeights(await train.classCounts());
   } else if (s.classWeight) {
     classWeights = s.classWeight;
   }
@@ -180,7 +180,7 @@ export async function runLoop(
       let r: { loss: number; acc: number };
       try {
         await callbacks.onBatchBegin(b, { batch: b, size: n });
-        r = stepFn(batch.xs, batch.ys);
+        r = await stepFn(batch.xs, batch.ys);
       } finally {
         tf.dispose([batch.xs, batch.ys]);
       }

@@ -16,16 +16,18 @@ export interface TrainStepOptions {
  * One optimizer step in training mode (BatchNorm batch statistics and moving-average updates,
  * dropout on): mean categorical cross-entropy (class-weighted as Keras: mean(w * ce) / mean(w != 0))
  * plus the model's regularisation losses (e.g. L2 on conv kernels), exactly what model.fit
- * minimises. Returns the batch loss (including regularisation, as Keras reports it) and accuracy.
+ * minimises. Resolves to the batch loss (including regularisation, as Keras reports it) and accuracy.
+ * The two scalars are read asynchronously because a GPU backend (WebGPU) cannot read synchronously
+ * in Node; on cpu and wasm the await costs nothing measurable.
  */
 export function makeTrainStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   opts: TrainStepOptions = {},
-): (xs: tf.Tensor4D, ys: tf.Tensor2D) => { loss: number; acc: number } {
+): (xs: tf.Tensor4D, ys: tf.Tensor2D) => Promise<{ loss: number; acc: number }> {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const weights = opts.classWeights ? Float32Array.from(opts.classWeights) : null;
-  return (xs, ys) => {
+  return async (xs, ys) => {
     let acc: tf.Scalar | null = null;
     const loss = optimizer.minimize(
       () => {
@@ -36,9 +38,11 @@ export function makeTrainStep(
       true,
       vars,
     );
-    const result = { loss: loss!.dataSync()[0], acc: (acc as tf.Scalar | null)!.dataSync()[0] };
+    const both = tf.stack([loss!, acc!]);
     tf.dispose([loss!, acc!]);
-    return result;
+    const [l, a] = await both.data();
+    both.dispose();
+    return { loss: l, acc: a };
   };
 }
 
@@ -55,7 +59,7 @@ export async function evaluateSource(model: tf.LayersModel, source: DataSource):
         tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), 'float32')),
       ]);
     });
-    const [l, c] = sums.dataSync();
+    const [l, c] = await sums.data();
     sums.dispose();
     n += xs.shape[0];
     lossSum += l;
@@ -63,7 +67,8 @@ export async function evaluateSource(model: tf.LayersModel, source: DataSource):
     tf.dispose([xs, ys]);
   }
   const regs = model.calculateLosses();
-  const reg = regs.reduce((s, r) => s + r.dataSync()[0], 0);
+  let reg = 0;
+  for (const r of regs) reg += (await r.data())[0];
   tf.dispose(regs);
   return { loss: lossSum / Math.max(n, 1) + reg, acc: correct / Math.max(n, 1) };
 }

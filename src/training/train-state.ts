@@ -54,9 +54,11 @@ export interface TrainStateMeta extends TrainPosition {
 // bit from the product it accumulates step by step; carrying the products keeps resumes exact.
 const OPTIMIZER_SCALARS = ['accBeta1', 'accBeta2'];
 
-function optimizerScalars(optimizer: tf.Optimizer): Record<string, number> {
+async function optimizerScalars(optimizer: tf.Optimizer): Promise<Record<string, number>> {
   const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
-  return Object.fromEntries(OPTIMIZER_SCALARS.filter((k) => o[k] instanceof tf.Variable).map((k) => [k, o[k]!.dataSync()[0]]));
+  const out: Record<string, number> = {};
+  for (const k of OPTIMIZER_SCALARS) if (o[k] instanceof tf.Variable) out[k] = (await o[k]!.data())[0];
+  return out;
 }
 
 /** What the loop passes to saveTrainState. */
@@ -89,7 +91,7 @@ function readComplete(folder: string): TrainStateMeta | null {
 
 /** Saves the state of `model` + `optimizer` as `dir`, recoverably from a kill at any point. */
 export async function saveTrainState(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, meta: TrainStateInput): Promise<void> {
-  const bad = firstNonFiniteWeight(model);
+  const bad = await firstNonFiniteWeight(model);
   if (bad) throw new NonFiniteWeightsError(`refusing to write the resume state ${dir}: weight ${bad} is not finite`);
   const optWeights = await optimizer.getWeights();
   const named: Array<{ name: string; tensor: tf.Tensor }> = [
@@ -104,7 +106,7 @@ export async function saveTrainState(dir: string, model: tf.LayersModel, optimiz
     optimizer: optimizer.getClassName(),
     modelWeightCount: model.weights.length,
     optimizerWeightNames: optWeights.map((w) => w.name),
-    optimizerScalars: optimizerScalars(optimizer),
+    optimizerScalars: await optimizerScalars(optimizer),
     specs,
   };
   const parent = path.dirname(path.resolve(dir));
