@@ -1,7 +1,7 @@
 /**
  * Times ResNet-50 (any-size) training steps and prediction, and prints images/s.
  *
- *   npx ts-node bench/step.ts [--backend wasm|wasm-threaded [--threads 2]] [--model resnet50-anysize|resnet50]
+ *   npx ts-node bench/step.ts [--backend wasm|wasm-threaded [--threads 2]|webgpu|cpu] [--model resnet50-anysize|resnet50]
  *                             [--size 48] [--batch 32] [--steps 3] [--warmup 1]
  *                             [--profile] [--predict-only] [--no-predict]
  *
@@ -55,6 +55,10 @@ async function main(): Promise<void> {
   const warmup = Number(arg('warmup', '1'));
   if (backend === 'wasm-threaded') await registerThreadedWasmBackend({ threads: Number(arg('threads', '2')) });
   else if (backend === 'wasm') registerWasmTrainingKernels();
+  if (backend === 'webgpu') {
+    const { activateWebGpuBackend } = await import('../src/engine/webgpu');
+    await activateWebGpuBackend({ allowSoftware: true });
+  }
   await tf.setBackend(backend);
   await tf.ready();
 
@@ -117,16 +121,21 @@ async function main(): Promise<void> {
     result.leaked_tensors = tf.memory().numTensors - before;
   }
   if (!flag('no-predict')) {
-    const timePredict = (run: () => tf.Tensor) => {
-      const once = () => tf.tidy(() => run().dataSync());
-      once();
+    // Read asynchronously: WebGPU cannot read synchronously in Node.
+    const timePredict = async (run: () => tf.Tensor) => {
+      const once = async () => {
+        const y = run();
+        await y.data();
+        y.dispose();
+      };
+      await once();
       const t0 = performance.now();
-      for (let i = 0; i < steps; i++) once();
+      for (let i = 0; i < steps; i++) await once();
       return Number(((batch * steps * 1000) / (performance.now() - t0)).toFixed(2));
     };
-    result.predict_img_s = timePredict(() => model.predict(xs) as tf.Tensor);
+    result.predict_img_s = await timePredict(() => model.predict(xs) as tf.Tensor);
     const compiled = compileForInference(model);
-    result.compiled_predict_img_s = timePredict(() => compiled.predict(xs));
+    result.compiled_predict_img_s = await timePredict(() => compiled.predict(xs));
     compiled.dispose();
   }
   result.load1_end = os.loadavg()[0].toFixed(2);

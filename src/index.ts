@@ -69,4 +69,4 @@ export { writeReport, readTrainingLog } from './evaluation/report';
 
 // Engines: choosing the backend, and the interface an engine plugs into.
 export { selectBackend, ensureBackend, BackendInfo, BACKEND_NAMES, BackendName } from './engine/select';
-export { registerEngine, EnginePlugin, EngineCapabilities } from './engine/capabilities';
+export { registerEngine, EnginePlugin, EngineCapabilities, BatchLimit } from './engine/capabilities';

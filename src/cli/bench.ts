@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { makeTrainStep } from '../train';
 import { MODELS } from '../models/registry';
 import { NUM_CLASSES } from '../data/emotions';
-import { fastPredictor } from '../models/inference';
+import { fastPredictor, inferenceBatchSize } from '../models/inference';
+import { batchLimitMessage, capability } from '../engine/capabilities';
 
 /** One benchmark case: which model, at which input side and batch. */
 interface BenchCase {
@@ -56,8 +57,10 @@ function randomImages(batch: number, size: number): tf.Tensor4D {
  * trains at batch 4 (measured to fit; 8 does not, and a failed attempt leaves the heap too
  * fragmented to retry in the same process).
  */
-function trainBatchFor(c: BenchCase): number {
-  return tf.getBackend().startsWith('wasm') && c.size >= 197 ? Math.min(c.batch, 4) : c.batch;
+function trainBatchFor(c: BenchCase, model: tf.LayersModel, forced: boolean): number {
+  if (forced) return c.batch;
+  if (tf.getBackend().startsWith('wasm') && c.size >= 197) return Math.min(c.batch, 4);
+  return inferenceBatchSize(model, c.batch); // a device's buffer limit (WebGPU) binds training as it binds inference
 }
 
 /** Images/s of an Adam 1e-3 training step (makeTrainStep, the training loop's own step). */
@@ -80,9 +83,14 @@ async function trainImagesPerSecond(model: tf.LayersModel, batch: number, size: 
 }
 
 /** Measures one case: images/s for an Adam training step and for a forward pass. */
-async function runCase(c: BenchCase, steps: number): Promise<Record<string, unknown>> {
+async function runCase(c: BenchCase, steps: number, forcedBatch: boolean): Promise<Record<string, unknown>> {
   const model = buildModel(c);
-  const trainBatch = trainBatchFor(c);
+  const limit = capability('batchLimit')?.(model);
+  if (forcedBatch && limit && c.batch > limit.maxBatch) {
+    model.dispose();
+    throw new Error(`--batch: ${batchLimitMessage(c.batch, limit, tf.getBackend())}`);
+  }
+  const trainBatch = trainBatchFor(c, model, forcedBatch);
   const trainImgS = await trainImagesPerSecond(model, trainBatch, c.size, steps);
   // Prediction as the library predicts (predict/verify): BN folded into the convs on wasm.
   const predictor = fastPredictor(model);
@@ -115,13 +123,17 @@ export function register(program: Command): void {
     .option('--json', 'one JSON object per line')
     .option('--steps <n>', 'timed steps per case (median is reported), after one warm-up; 5 as the PyTorch yardstick', '5')
     .option('--only <model>', 'run only resnet50-anysize or resnet50')
-    .action(async (opts: { json?: boolean; steps: string; only?: string }) => {
+    .option('--batch <n>', "train and predict at this batch instead of the cases' (e.g. 50, the seed's, at 200x200)")
+    .action(async (opts: { json?: boolean; steps: string; only?: string; batch?: string }) => {
       const steps = Number(opts.steps);
       if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a positive integer, got '${opts.steps}'`);
-      const cases = opts.only ? CASES.filter((c) => c.model === opts.only) : CASES;
+      const batch = opts.batch === undefined ? undefined : Number(opts.batch);
+      if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1))
+        throw new Error(`--batch: expected a positive integer, got '${opts.batch}'`);
+      const cases = (opts.only ? CASES.filter((c) => c.model === opts.only) : CASES).map((c) => (batch ? { ...c, batch } : c));
       if (!cases.length) throw new Error(`--only: unknown model '${opts.only}' (resnet50-anysize or resnet50)`);
       for (const c of cases) {
-        const row = await runCase(c, steps);
+        const row = await runCase(c, steps, batch !== undefined);
         process.stdout.write(
           opts.json
             ? `${JSON.stringify(row)}\n`

@@ -15,6 +15,32 @@ export interface EngineCapabilities {
   batchNormTraining?(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor, tf.Tensor];
   /** sum(w^2) of a float32 tensor, as a scalar, in one pass. */
   sumOfSquares?(w: tf.Tensor): tf.Tensor;
+  /**
+   * The largest batch of `model` the device can hold a tensor of, for backends whose buffers have
+   * a size limit (WebGPU). Training refuses a larger batch with this in the message; inference
+   * splits its batches to fit.
+   */
+  batchLimit?(model: tf.LayersModel): BatchLimit;
+}
+
+/** What bounds the batch on a device, as engine capability `batchLimit` reports it. */
+export interface BatchLimit {
+  maxBatch: number;
+  /** The device limit that binds, by its WebGPU name, e.g. 'maxStorageBufferBindingSize'. */
+  limit: string;
+  limitBytes: number;
+  /** The layer with the largest output per image. */
+  layer: string;
+  bytesPerImage: number;
+}
+
+/** A message for a batch over `l.maxBatch`, naming the limit, the layer and what fits. */
+export function batchLimitMessage(batch: number, l: BatchLimit, backend: string): string {
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  return (
+    `batch ${batch} does not fit the ${backend} device: layer ${l.layer}'s output would be ${mib(batch * l.bytesPerImage)}, ` +
+    `over the adapter's ${l.limit} (${mib(l.limitBytes)}); a batch of at most ${l.maxBatch} fits`
+  );
 }
 
 /** What an engine registers. */

@@ -1,21 +1,24 @@
 /**
  * Choosing the TensorFlow.js backend. The library runs on whatever the machine has, fastest
- * first: tfjs-node-gpu (CUDA), tfjs-node (native TensorFlow on the CPU), WebAssembly, then
- * plain JavaScript. The two native packages are optional peer dependencies because their
- * install step downloads libtensorflow; when a user has installed one, it is used.
+ * first: tfjs-node-gpu (CUDA), WebGPU on a real GPU (Dawn: Vulkan, Metal or D3D12), tfjs-node
+ * (native TensorFlow on the CPU), WebAssembly, then plain JavaScript. The two native packages
+ * are optional peer dependencies because their install step downloads libtensorflow; when a
+ * user has installed one, it is used. WebGPU comes from the optional dependency `webgpu`.
  */
 import * as tf from '@tensorflow/tfjs';
 
 /** Names accepted by `--backend` and FACIAL_BACKEND. */
-export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'tensorflow', 'wasm', 'cpu'] as const;
 
 /** A name accepted by `selectBackend`. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** What selectBackend chose, and why each faster candidate was passed over. */
 export interface BackendInfo {
-  /** The tfjs backend now active: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm-threaded', 'wasm' or 'cpu'. */
+  /** The tfjs backend now active: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'webgpu', 'wasm-threaded', 'wasm' or 'cpu'. */
   name: string;
+  /** The WebGPU adapter, when the backend is 'webgpu', e.g. 'mesa llvmpipe ..., software (fallback) adapter'. */
+  device?: string;
   /** Which package provides it, e.g. '@tensorflow/tfjs-node-gpu'. */
   provider: string;
   /**
@@ -46,8 +49,29 @@ function loadNative(pkg: string): string | null {
   }
 }
 
-/** Activates one candidate; returns null on success or the reason it is unavailable. */
-async function tryBackend(name: 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu', notes: string[]): Promise<string | null> {
+type Candidate = 'tfjs-node-gpu' | 'webgpu' | 'tfjs-node' | 'wasm' | 'cpu';
+
+/**
+ * Activates one candidate; returns null on success or the reason it is unavailable. `forced`:
+ * the user named it, so WebGPU takes a software adapter too (otherwise wasm is faster).
+ */
+async function tryBackend(name: Candidate, notes: string[], forced: boolean, device: { line?: string }): Promise<string | null> {
+  if (name === 'webgpu') {
+    try {
+      const { activateWebGpuBackend, adapterLine, WebGpuUnavailableError } = require('./webgpu') as typeof import('./webgpu');
+      try {
+        const got = await activateWebGpuBackend({ allowSoftware: forced });
+        if ('refused' in got) return got.refused;
+        device.line = adapterLine(got.report);
+        return null;
+      } catch (err) {
+        if (err instanceof WebGpuUnavailableError) return err.message;
+        throw err;
+      }
+    } catch (err) {
+      return `failed to initialise (${(err as Error).message.split('\n')[0]})`;
+    }
+  }
   if (name === 'tfjs-node-gpu' || name === 'tfjs-node') {
     const why = loadNative(`@tensorflow/${name}`);
     if (why) return why;
@@ -75,13 +99,15 @@ async function tryBackend(name: 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu', 
 
 const PROVIDERS: Record<string, string> = {
   'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
+  webgpu: '@tensorflow/tfjs-backend-webgpu on Dawn (webgpu)',
   'tfjs-node': '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs (pure JavaScript)',
 };
 
 /**
- * Picks and activates the fastest backend present: tfjs-node-gpu, tfjs-node, wasm, cpu.
+ * Picks and activates the fastest backend present: tfjs-node-gpu, webgpu (a real GPU only),
+ * tfjs-node, wasm, cpu.
  * `forced` (else the FACIAL_BACKEND environment variable) names one; 'tensorflow' means
  * "tfjs-node-gpu or tfjs-node, whichever is installed". A forced backend that cannot load
  * is an error, not a silent fallback: the user asked for it by name. The choice and the
@@ -93,25 +119,32 @@ export async function selectBackend(forced?: string, opts: SelectBackendOptions 
     const from = forced !== undefined ? '--backend' : 'FACIAL_BACKEND';
     throw new Error(`${from}: unknown backend '${requested}' (choose one of ${BACKEND_NAMES.join(', ')})`);
   }
-  const candidates: Array<'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'> =
+  const candidates: Candidate[] =
     requested === undefined
-      ? ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']
+      ? ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu']
       : requested === 'tensorflow'
         ? ['tfjs-node-gpu', 'tfjs-node']
-        : [requested as 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'];
+        : [requested as Candidate];
   const reasons: string[] = [];
   for (const name of candidates) {
-    const why = await tryBackend(name, reasons);
+    const device: { line?: string } = {};
+    const why = await tryBackend(name, reasons, requested !== undefined, device);
     if (why) {
       reasons.push(`${name}: ${why}`);
       continue;
     }
     await tf.ready();
-    const info: BackendInfo = { name: tf.getBackend(), provider: PROVIDERS[name], reasons };
+    const info: BackendInfo = {
+      name: tf.getBackend(),
+      provider: PROVIDERS[name],
+      reasons,
+      ...(device.line ? { device: device.line } : {}),
+    };
     if (!opts.quiet && !announced) {
       announced = true;
+      const on = info.device ? ` on ${info.device}` : '';
       const passed = reasons.length ? ` (${reasons.join('; ')})` : '';
-      process.stderr.write(`facial: using backend ${info.name}${passed}\n`);
+      process.stderr.write(`facial: using backend ${info.name}${on}${passed}\n`);
     }
     return info;
   }

@@ -11,7 +11,7 @@ import { EMOTIONS, Emotion } from '../data/emotions';
 import { inputPreparation } from '../models/registry';
 import { RawImage, readImage, toGrayscale } from '../data/image-io';
 import { NORMALISE_TABLE, prepareFaceInto } from '../data/resize';
-import { fastPredictor } from '../models/inference';
+import { fastPredictor, inferenceBatchSize } from '../models/inference';
 
 /** An image to score: a PNG/JPEG file path, or an already decoded image. */
 export type ImageInput = string | RawImage;
@@ -84,8 +84,9 @@ export function preprocessImage(
  * for a bad image: its result is a PredictFailure naming it, and the others are scored.
  */
 export async function predict(model: tf.LayersModel, images: ImageInput[], opts: PredictOptions = {}): Promise<PredictResult[]> {
-  const batchSize = opts.batchSize ?? 32;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
+  const requested = opts.batchSize ?? 32;
+  if (!Number.isInteger(requested) || requested < 1) throw new Error(`predict: batchSize must be a positive integer, got ${requested}`);
+  const batchSize = inferenceBatchSize(model, requested);
   const side = modelInputSide(model);
   const stretch = opts.stretch ?? inputPreparation(side).stretch;
   const results: PredictResult[] = new Array(images.length);

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SplitName } from '../data/fer-csv';
 import { ClassificationReport, ConfusionAccumulator } from '../metrics';
-import { fastPredictor } from '../models/inference';
+import { fastPredictor, inferenceBatchSize } from '../models/inference';
 
 type Predictor = ReturnType<typeof fastPredictor>;
 
@@ -64,9 +64,10 @@ export async function evaluateModel(
   splits: SplitName[] = ALL_SPLITS,
   opts: EvaluateOptions = {},
 ): Promise<EvaluationResults> {
-  const batchSize = opts.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new Error(`evaluateModel: batchSize must be a positive integer, got ${batchSize}`);
+  const requested = opts.batchSize ?? 64;
+  if (!Number.isInteger(requested) || requested < 1)
+    throw new Error(`evaluateModel: batchSize must be a positive integer, got ${requested}`);
+  const batchSize = inferenceBatchSize(model, requested);
   const results: EvaluationResults = {};
   // Compiled once for all splits: on wasm it folds BN into the convolutions (same outputs, ~2x faster).
   const predictor = fastPredictor(model);

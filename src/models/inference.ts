@@ -10,6 +10,7 @@
  * in a pre-activation ResNet) stays a layer of its own.
  */
 import * as tf from '@tensorflow/tfjs';
+import { capability } from '../engine/capabilities';
 
 /** A model compiled for inference; `predict` owns nothing the caller passes in. */
 export interface InferenceModel {
@@ -219,6 +220,15 @@ function makeProgram(model: tf.LayersModel, steps: Step[], owned: tf.Tensor[], f
       disposed = true;
     },
   };
+}
+
+/**
+ * `requested`, or less where the active device cannot hold a batch that large (WebGPU's buffer
+ * limits): inference results do not depend on how the images are batched.
+ */
+export function inferenceBatchSize(model: tf.LayersModel, requested: number): number {
+  const limit = capability('batchLimit')?.(model);
+  return limit ? Math.max(1, Math.min(requested, limit.maxBatch)) : requested;
 }
 
 /**

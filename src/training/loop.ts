@@ -15,6 +15,7 @@ import { balancedClassWeights } from './loss';
 import { getLearningRate, setLearningRate } from './optimizers';
 import { evaluateSource, makeTrainStep } from './step';
 import { adoptTrainState, findTrainState, loadTrainState, saveTrainState, TrainPosition } from './train-state';
+import { batchLimitMessage, capability } from '../engine/capabilities';
 
 /** Thrown when a batch's loss is NaN or infinite: nothing was written from the diverged weights. */
 export class TrainingDivergedError extends Error {
@@ -105,6 +106,7 @@ export async function runLoop(
 
   const pos: TrainPosition = { nextEpoch: 0, nextBatch: 0, step: 0, elapsedMs: 0, epochSums: { loss: 0, acc: 0, seen: 0 } };
   let seq = 0;
+  let batchChecked = false;
   if (s.resumeFrom) {
     const meta = await loadTrainState(s.resumeFrom, model, optimizer);
     Object.assign(pos, {
@@ -164,6 +166,15 @@ export async function runLoop(
       batchesSinceSave = 0;
     for await (const batch of train.batches(epoch, fromBatch) as AsyncIterable<Batch>) {
       const n = batch.xs.shape[0];
+      if (!batchChecked) {
+        batchChecked = true;
+        // A device with a buffer size limit (WebGPU) would fail deep inside a kernel; say what fits instead.
+        const limit = capability('batchLimit')?.(model);
+        if (limit && n > limit.maxBatch) {
+          tf.dispose([batch.xs, batch.ys]);
+          throw new Error(batchLimitMessage(n, limit, tf.getBackend()));
+        }
+      }
       if (schedule) {
         const planned = plannedSteps({
           epochs,

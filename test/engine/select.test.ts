@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/select';
+import { adapterLine, describeAdapter } from '../../src/engine/webgpu/adapter';
 
 // tfjs-node(-gpu) cannot be installed on this network, so the checks below pin down how the
 // selector behaves when they are absent: they are passed over with a reason, never used.
@@ -43,15 +44,21 @@ test('an unknown backend name is an error naming the flag or the variable', asyn
 });
 
 test(
-  'the default order skips absent native backends with a reason and lands on wasm, threaded on 2+ cores',
+  'the default order skips absent native backends and a machine without a GPU with a reason, and lands on wasm, threaded on 2+ cores',
   { skip: nativeInstalled('@tensorflow/tfjs-node') || nativeInstalled('@tensorflow/tfjs-node-gpu') },
   async () => {
     const info = await selectBackend(undefined, { quiet: true });
     const multiCore = os.cpus().length > 1;
     assert.equal(info.name, multiCore ? 'wasm-threaded' : 'wasm');
     assert.equal(tf.getBackend(), info.name);
-    assert.deepEqual(info.reasons.slice(0, 2), ['tfjs-node-gpu: not installed', 'tfjs-node: not installed']);
-    assert.equal(info.reasons.length, multiCore ? 2 : 3);
+    assert.equal(info.reasons[0], 'tfjs-node-gpu: not installed');
+    // This machine has no GPU: either no device node at all, or only a software Vulkan adapter.
+    assert.match(
+      info.reasons[1],
+      /^webgpu: (no GPU device|software adapter .*used only when asked for \(--backend webgpu\)|not installed|no WebGPU adapter)/,
+    );
+    assert.equal(info.reasons[2], 'tfjs-node: not installed');
+    assert.equal(info.reasons.length, multiCore ? 3 : 4);
   },
 );
 
@@ -64,3 +71,19 @@ test(
     assert.equal(tf.getBackend(), before);
   },
 );
+
+test('a WebGPU adapter is software when Dawn marks it fallback, says "software", or is a known rasteriser', () => {
+  const limits = { maxBufferSize: 2 ** 32 - 1, maxStorageBufferBindingSize: 2 ** 27 };
+  const lavapipe = describeAdapter({
+    info: { vendor: 'mesa', architecture: 'software', description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)' },
+    isFallbackAdapter: true,
+    limits,
+  });
+  assert.equal(lavapipe.software, true);
+  assert.equal(adapterLine(lavapipe), 'mesa llvmpipe: Mesa 25.0.7 (LLVM 15.0.6), software (fallback) adapter');
+  assert.equal(describeAdapter({ info: { vendor: 'google', description: 'SwiftShader Device' }, limits }).software, true);
+  const nvidia = describeAdapter({ info: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' }, limits });
+  assert.equal(nvidia.software, false);
+  assert.equal(adapterLine(nvidia), 'nvidia NVIDIA H200, hopper GPU');
+  assert.equal(nvidia.maxStorageBufferBindingSize, 2 ** 27);
+});

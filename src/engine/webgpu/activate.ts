@@ -1,0 +1,61 @@
+/**
+ * Activates tfjs's WebGPU backend in Node over Dawn. tfjs-backend-webgpu registers itself only
+ * where `navigator.gpu` exists when it is imported, so the globals Dawn provides (GPUBufferUsage
+ * and the rest) and navigator.gpu are installed first, and the backend is imported after.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { AdapterReport, loadDawn, mayHaveGpu, requestAdapter } from './adapter';
+
+/** The device limits the engine checks batches against, in bytes. */
+export interface DeviceLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+/** What activation found. */
+export interface WebGpuActivation {
+  report: AdapterReport;
+  /** The limits of the device tfjs made (tfjs asks for the adapter's own maxima). */
+  limits: DeviceLimits;
+}
+
+let activation: WebGpuActivation | null = null;
+
+/** The active WebGPU device's limits, or null when the engine has not been activated. */
+export function webGpuLimits(): DeviceLimits | null {
+  return activation?.limits ?? null;
+}
+
+/**
+ * Finds an adapter (throwing WebGpuUnavailableError when there is none or `webgpu` is missing),
+ * then makes 'webgpu' the active tfjs backend. `allowSoftware: false` refuses a software adapter
+ * with a reason instead (the automatic choice: wasm is faster than a CPU rasteriser).
+ */
+export async function activateWebGpuBackend(opts: { allowSoftware?: boolean } = {}): Promise<WebGpuActivation | { refused: string }> {
+  if (opts.allowSoftware === false && !activation && !mayHaveGpu()) return { refused: 'no GPU device (/dev/dri/renderD*, /dev/nvidia*)' };
+  const { adapter, report } = await requestAdapter();
+  if (report.software && opts.allowSoftware === false) {
+    return { refused: `software adapter (${report.vendor} ${report.description}), used only when asked for (--backend webgpu)` };
+  }
+  if (!activation) {
+    const { gpu, globals } = loadDawn();
+    for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) Object.assign(globalThis, { [k]: v });
+    const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+    if (nav) {
+      if (!nav.gpu) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+    } else {
+      Object.defineProperty(globalThis, 'navigator', { value: { gpu }, writable: true, configurable: true });
+    }
+    require('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu: tfjs failed to initialise its WebGPU backend on this adapter');
+    const device = (tf.backend() as unknown as { device: { limits: Record<string, number> } }).device;
+    activation = {
+      report,
+      limits: { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize },
+    };
+    void adapter;
+  } else if (!(await tf.setBackend('webgpu'))) {
+    throw new Error('webgpu: tfjs failed to re-activate its WebGPU backend');
+  }
+  return activation;
+}
