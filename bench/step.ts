@@ -3,11 +3,13 @@
  *
  *   npx ts-node bench/step.ts [--backend wasm|wasm-threaded [--threads 2]|webgpu|cpu] [--model resnet50-anysize|resnet50]
  *                             [--size 48] [--batch 32] [--steps 3] [--warmup 1]
- *                             [--profile] [--predict-only] [--no-predict]
+ *                             [--profile] [--peak] [--predict-only] [--no-predict]
  *
  * A step is what training runs: optimizer.minimize of categorical cross-entropy + the model's
  * regularisation losses, in training mode (src/train.ts makeTrainStep when it exists).
  * --profile prints the time per kernel name of one step (tf.profile), to see where it goes.
+ * --peak reports the most tensor memory one step holds at once (tf.profile's peakBytes, over the
+ * model and optimizer already allocated), to say what batch a device's memory takes.
  * Prediction is timed with model.predict and with compileForInference (BN folded into convs).
  * --torch then runs ../shared/bench/torch_resnet50.py at the same size/batch and prints ratios.
  */
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   if (backend === 'wasm-threaded') await registerThreadedWasmBackend({ threads: Number(arg('threads', '2')) });
   else if (backend === 'wasm') registerWasmTrainingKernels();
   if (backend === 'webgpu') {
-    const { activateWebGpuBackend } = await import('../src/engine/webgpu');
+    const { activateWebGpuBackend } = require('../src/engine/webgpu') as typeof import('../src/engine/webgpu');
     await activateWebGpuBackend({ allowSoftware: true });
   }
   await tf.setBackend(backend);
@@ -90,6 +92,15 @@ async function main(): Promise<void> {
     result.optimizer = 'adam';
     const step = trainStep(model, tf.train.adam(1e-3));
     for (let i = 0; i < warmup; i++) await step(xs, ys);
+    if (flag('peak')) {
+      const resident = tf.memory().numBytes;
+      const info = await tf.profile(async () => {
+        await step(xs, ys);
+      });
+      result.resident_mb = Math.round(resident / 2 ** 20);
+      result.step_peak_mb = Math.round(info.peakBytes / 2 ** 20);
+      result.step_peak_mb_per_image = Number((info.peakBytes / 2 ** 20 / batch).toFixed(1));
+    }
     if (flag('profile')) {
       const info = await tf.profile(async () => {
         await step(xs, ys);

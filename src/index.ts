@@ -31,6 +31,7 @@ export {
   TrainHistory,
   TrainData,
   TrainingDivergedError,
+  DeviceFailedError,
   makeTrainStep,
   makeOptimizer,
   balancedClassWeights,

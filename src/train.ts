@@ -18,7 +18,7 @@ import type { TrainData, TrainOptions, TrainResult } from './training/options';
 export { getLearningRate, setLearningRate, makeOptimizer } from './training/optimizers';
 export { balancedClassWeights } from './training/loss';
 export { makeTrainStep, evaluateSource, TrainStepOptions } from './training/step';
-export { TrainingDivergedError } from './training/loop';
+export { DeviceFailedError, TrainingDivergedError } from './training/loop';
 export { saveWithPrefix } from './io/checkpoint-io';
 export { loadInitialWeights } from './io/trained-model';
 export { TrainHistory, TrainResult, TrainData, TrainOptions } from './training/options';

@@ -21,6 +21,12 @@ export interface EngineCapabilities {
    * splits its batches to fit.
    */
   batchLimit?(model: tf.LayersModel): BatchLimit;
+  /**
+   * The first error the device reported since the last call (WebGPU's uncaptured errors: out of
+   * memory, a failed validation), or null; forgets it. tfjs never looks at them, so without this
+   * a GPU that ran out of memory goes on computing with invalid buffers, and nothing is said.
+   */
+  takeDeviceError?(): string | null;
 }
 
 /** What bounds the batch on a device, as engine capability `batchLimit` reports it. */
@@ -71,4 +77,19 @@ export function capability<K extends keyof EngineCapabilities>(name: K): EngineC
     if (engine.capabilities[name] && engine.servesBackend(backend)) return engine.capabilities[name];
   }
   return undefined;
+}
+
+/**
+ * Throws, naming `where`, when the active engine's device has reported an error since the last
+ * check (see takeDeviceError); does nothing on engines without such errors.
+ */
+export function checkDevice(where: string): void {
+  const err = capability('takeDeviceError')?.();
+  if (err) throw new Error(`${where}: ${deviceErrorText(err)}`);
+}
+
+/** A device error as the library says it, with the remedy for running out of memory. */
+export function deviceErrorText(err: string): string {
+  const oom = /OutOfMemory|out of memory/i.test(err) ? '; the device ran out of memory: use a smaller batch' : '';
+  return `the ${tf.getBackend()} device reported an error (${err})${oom}`;
 }

@@ -12,6 +12,7 @@ import { inputPreparation } from '../models/registry';
 import { RawImage, readImage, toGrayscale } from '../data/image-io';
 import { NORMALISE_TABLE, prepareFaceInto } from '../data/resize';
 import { fastPredictor, inferenceBatchSize } from '../models/inference';
+import { checkDevice } from '../engine/capabilities';
 
 /** An image to score: a PNG/JPEG file path, or an already decoded image. */
 export type ImageInput = string | RawImage;
@@ -116,6 +117,7 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
         const values = await probs.data();
         const k = probs.shape[1];
         probs.dispose();
+        checkDevice('predict');
         scored.forEach((index, row) => {
           const probabilities = Array.from(values.subarray(row * k, (row + 1) * k));
           let label = 0;

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { SplitName } from '../data/fer-csv';
 import { ClassificationReport, ConfusionAccumulator } from '../metrics';
 import { fastPredictor, inferenceBatchSize } from '../models/inference';
+import { checkDevice } from '../engine/capabilities';
 
 type Predictor = ReturnType<typeof fastPredictor>;
 
@@ -103,6 +104,7 @@ async function evaluateSplit(
       const probs = tf.tidy(() => predictor.predict(xs) as tf.Tensor2D);
       const values = await probs.data();
       probs.dispose();
+      checkDevice(`evaluateModel (${split})`);
       for (let i = 0; i < indices.length; i++) {
         let best = 0;
         for (let c = 1; c < numClasses; c++) if (values[i * numClasses + c] > values[i * numClasses + best]) best = c;

@@ -15,7 +15,7 @@ import { balancedClassWeights } from './loss';
 import { getLearningRate, setLearningRate } from './optimizers';
 import { evaluateSource, makeTrainStep } from './step';
 import { adoptTrainState, findTrainState, loadTrainState, saveTrainState, TrainPosition } from './train-state';
-import { batchLimitMessage, capability } from '../engine/capabilities';
+import { batchLimitMessage, capability, deviceErrorText } from '../engine/capabilities';
 
 /** Thrown when a batch's loss is NaN or infinite: nothing was written from the diverged weights. */
 export class TrainingDivergedError extends Error {
@@ -23,6 +23,18 @@ export class TrainingDivergedError extends Error {
     message: string,
     readonly epoch: number,
     readonly batch: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown when the device (WebGPU) reported an error during a batch, e.g. out of memory: nothing was written from it. */
+export class DeviceFailedError extends Error {
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly batch: number,
+    readonly deviceError: string,
   ) {
     super(message);
   }
@@ -151,7 +163,8 @@ export async function runLoop(
   const elapsed = () => pos.elapsedMs + (Date.now() - t0);
   const stepsAtStart = pos.step;
   let outOfTime = elapsed() >= budgetMs;
-  let diverged: { epoch: number; batch: number } | null = null;
+  // A batch whose result cannot be kept: its loss is not finite, or the device failed during it.
+  let diverged: { epoch: number; batch: number; deviceError: string | null } | null = null;
   for (let epoch = pos.nextEpoch; epoch < epochs && !ctx.stopTraining && !outOfTime; epoch++) {
     const fromBatch = epoch === pos.nextEpoch ? pos.nextBatch : 0;
     const sums = fromBatch > 0 ? { ...pos.epochSums } : { loss: 0, acc: 0, seen: 0 };
@@ -198,8 +211,9 @@ export async function runLoop(
       pos.step += 1;
       const batchLogs: Logs = { batch: b, size: n, loss: r.loss, acc: r.acc };
       await callbacks.onBatchEnd(b, batchLogs);
-      if (!Number.isFinite(r.loss)) {
-        diverged = { epoch, batch: b };
+      const deviceError = capability('takeDeviceError')?.() ?? null;
+      if (deviceError || !Number.isFinite(r.loss)) {
+        diverged = { epoch, batch: b, deviceError };
         break;
       }
       sums.loss += r.loss * n;
@@ -233,12 +247,17 @@ export async function runLoop(
       stateDir && findTrainState(stateDir),
       ...callbacks.callbacks.flatMap((c) => (c instanceof ModelCheckpoint && c.lastSaved ? [c.lastSaved] : [])),
     ].filter((f): f is string => !!f && fs.existsSync(f));
-    throw new TrainingDivergedError(
-      `training diverged: the loss of epoch ${diverged.epoch + 1}, batch ${diverged.batch + 1} (index ${diverged.batch}) is not finite; ` +
-        `nothing was saved from it${kept.length ? `; the last good model is in ${kept.join(' and ')}` : ' (no earlier checkpoint exists)'}`,
-      diverged.epoch,
-      diverged.batch,
-    );
+    const where = `epoch ${diverged.epoch + 1}, batch ${diverged.batch + 1} (index ${diverged.batch})`;
+    const saved = `nothing was saved from it${kept.length ? `; the last good model is in ${kept.join(' and ')}` : ' (no earlier checkpoint exists)'}`;
+    if (diverged.deviceError) {
+      throw new DeviceFailedError(
+        `training stopped at ${where}: ${deviceErrorText(diverged.deviceError)}; ${saved}`,
+        diverged.epoch,
+        diverged.batch,
+        diverged.deviceError,
+      );
+    }
+    throw new TrainingDivergedError(`training diverged: the loss of ${where} is not finite; ${saved}`, diverged.epoch, diverged.batch);
   }
   if (s.savePrefix) await saveWithPrefix(model, s.savePrefix, { quantize: s.quantize });
   return { history, model };

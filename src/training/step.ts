@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { trainingLoss } from './loss';
+import { checkDevice } from '../engine/capabilities';
 import type { DataSource } from '../data/data-source';
 
 /** Step options. */
@@ -65,6 +66,7 @@ export async function evaluateSource(model: tf.LayersModel, source: DataSource):
     lossSum += l;
     correct += c;
     tf.dispose([xs, ys]);
+    checkDevice('validation');
   }
   const regs = model.calculateLosses();
   let reg = 0;

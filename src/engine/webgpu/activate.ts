@@ -12,6 +12,12 @@ export interface DeviceLimits {
   maxStorageBufferBindingSize: number;
 }
 
+/** The parts of a GPUDevice read here. */
+interface DeviceLike {
+  limits: Record<string, number>;
+  addEventListener(type: 'uncapturederror', listener: (e: { error?: { message?: string; constructor?: { name?: string } } }) => void): void;
+}
+
 /** What activation found. */
 export interface WebGpuActivation {
   report: AdapterReport;
@@ -20,6 +26,14 @@ export interface WebGpuActivation {
 }
 
 let activation: WebGpuActivation | null = null;
+let firstError: string | null = null;
+
+/** The first uncaptured error of the device since the last call, or null; forgets it. */
+export function takeDeviceError(): string | null {
+  const e = firstError;
+  firstError = null;
+  return e;
+}
 
 /** The active WebGPU device's limits, or null when the engine has not been activated. */
 export function webGpuLimits(): DeviceLimits | null {
@@ -48,7 +62,13 @@ export async function activateWebGpuBackend(opts: { allowSoftware?: boolean } = 
     }
     require('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu: tfjs failed to initialise its WebGPU backend on this adapter');
-    const device = (tf.backend() as unknown as { device: { limits: Record<string, number> } }).device;
+    const device = (tf.backend() as unknown as { device: DeviceLike }).device;
+    // tfjs pushes no error scopes: an out-of-memory or validation error would only be printed by Dawn.
+    device.addEventListener('uncapturederror', (e) => {
+      firstError ??= `${e.error?.constructor?.name ?? 'GPUError'}: ${String(e.error?.message ?? '')
+        .split('\n')[0]
+        .trim()}`;
+    });
     activation = {
       report,
       limits: { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize },

@@ -24,7 +24,8 @@ import { loadPretrained } from '../../../src/io/pretrained';
 import { predict, Prediction } from '../../../src/evaluation/predict';
 import { evaluateModel } from '../../../src/evaluation/verify';
 import { Facial, SAMPLE_CSV_PATH } from '../../../src/facial';
-import { trainResnet50 } from '../../../src/train';
+import { DeviceFailedError, trainResnet50 } from '../../../src/train';
+import { tinyData, tinyModel } from '../../helpers/tiny';
 import { fromTensors } from '../../../src/data/data-source';
 import { batchLimit } from '../../../src/engine/webgpu/batch-limits';
 import { webGpuLimits } from '../../../src/engine/webgpu';
@@ -117,6 +118,43 @@ test("the batch limit at 200x200 is computed from the device's limits, the seed'
   );
   tf.dispose([xs, ys]);
   model.dispose();
+});
+
+test("the device's own errors, which tfjs ignores, stop training and verify with the error named", async (t) => {
+  if (!(await needWebGpu(t))) return;
+  await tf.setBackend('webgpu');
+  const device = (tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): unknown } }).device;
+  // What an out-of-memory allocation would do, made with an invalid buffer: an uncaptured GPUValidationError.
+  const provoke = async () => {
+    device.createBuffer({ size: 4, usage: 0 });
+    await new Promise((r) => setTimeout(r, 100));
+  };
+  const { xs, ys } = tinyData(6, 2);
+  const model = tinyModel(3);
+  await assert.rejects(
+    trainResnet50(fromTensors(xs, ys, { batchSize: 2 }), {
+      model,
+      epochs: 1,
+      verbose: 0,
+      validationData: null,
+      callbacks: [{ onBatchEnd: async (batch: number) => (batch === 1 ? provoke() : undefined) }],
+    }),
+    (e: Error) =>
+      e instanceof DeviceFailedError &&
+      /^training stopped at epoch 1, batch 2 \(index 1\): the webgpu device reported an error \(GPUValidationError: Buffer usages must not be 0\.\)/.test(
+        e.message,
+      ),
+  );
+  await provoke();
+  const facial = { count: () => 6, labels: () => new Uint8Array(6), batch: () => ({ xs: xs.clone(), ys: ys.clone() }) };
+  await assert.rejects(
+    evaluateModel(model, facial as never, ['test']),
+    /^Error: evaluateModel \(test\): the webgpu device reported an error \(GPUValidationError/,
+  );
+  // Reported once: the next call runs.
+  assert.equal((await evaluateModel(model, facial as never, ['test'])).test!.support, 6);
+  model.dispose();
+  tf.dispose([xs, ys]);
 });
 
 const cli = path.join(ROOT, 'src', 'cli', 'main.ts');

@@ -1,14 +1,18 @@
 /**
- * The batch limit a buffer-bound device (WebGPU) imposes, without a device: the arithmetic on a
- * small model by hand, and what the core does with an engine's limit (a fake engine on cpu):
- * training refuses a larger batch naming the limit, inference splits into batches that fit.
+ * What a device with limits and errors of its own (WebGPU) makes the core do, without a device:
+ * the batch-limit arithmetic on a small model by hand; with a fake engine on cpu, training
+ * refuses a batch over the limit naming it, inference splits into batches that fit, and a device
+ * error during a batch stops training with nothing saved from that batch.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { batchLimit, largestActivation } from '../../../src/engine/webgpu/batch-limits';
 import { registerEngine, unregisterEngine } from '../../../src/engine/capabilities';
-import { trainResnet50 } from '../../../src/train';
+import { DeviceFailedError, trainResnet50 } from '../../../src/train';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { fromTensors } from '../../../src/data/data-source';
 import { evaluateModel } from '../../../src/evaluation/verify';
 import { predict } from '../../../src/evaluation/predict';
@@ -92,4 +96,43 @@ test('verify and predict split their batches to fit the engine limit, with the s
   assert.deepEqual(done, [3, 5]);
   model.dispose();
   tf.dispose([xs, ys]);
+});
+
+test('a device error during a batch stops training: DeviceFailedError names the batch and the error, and nothing is saved from it', async () => {
+  await tf.setBackend('cpu');
+  const { xs, ys } = tinyData(8, 3);
+  const model = tinyModel(6);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'device-error-'));
+  let batches = 0;
+  registerEngine({
+    name: 'fake-oom',
+    servesBackend: (b) => b === 'cpu',
+    capabilities: { takeDeviceError: () => (++batches === 6 ? 'GPUOutOfMemoryError: Out of memory while allocating a buffer' : null) },
+  });
+  try {
+    // 4 batches an epoch: the 6th check is epoch 2, batch 2.
+    const err = await trainResnet50(fromTensors(xs, ys, { batchSize: 2 }), {
+      model,
+      epochs: 3,
+      verbose: 0,
+      validationData: null,
+      savePrefix: path.join(dir, 'p'),
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof DeviceFailedError, String(err));
+    assert.deepEqual([err.epoch, err.batch], [1, 1]);
+    assert.match(
+      err.message,
+      /^training stopped at epoch 2, batch 2 \(index 1\): the cpu device reported an error \(GPUOutOfMemoryError: Out of memory while allocating a buffer\); the device ran out of memory: use a smaller batch; nothing was saved from it; the last good model is in .*p_state/,
+    );
+    assert.ok(!fs.existsSync(path.join(dir, 'p_model.json')), 'no final model from the failed run');
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'p_state', 'state.json'), 'utf8')) as { nextEpoch: number; nextBatch: number };
+    assert.deepEqual([state.nextEpoch, state.nextBatch], [1, 0], 'the state is the end of epoch 1, not the failed batch');
+  } finally {
+    unregisterEngine('fake-oom');
+    model.dispose();
+    tf.dispose([xs, ys]);
+  }
 });
