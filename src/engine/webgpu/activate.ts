@@ -47,7 +47,8 @@ export function webGpuLimits(): DeviceLimits | null {
  */
 export async function activateWebGpuBackend(opts: { allowSoftware?: boolean } = {}): Promise<WebGpuActivation | { refused: string }> {
   if (opts.allowSoftware === false && !activation && !mayHaveGpu()) return { refused: 'no GPU device (/dev/dri/renderD*, /dev/nvidia*)' };
-  const { adapter, report } = await requestAdapter();
+  // tfjs requests its own adapter with the same options; this one is for the checks and the report.
+  const { report } = await requestAdapter();
   if (report.software && opts.allowSoftware === false) {
     return { refused: `software adapter (${report.vendor} ${report.description}), used only when asked for (--backend webgpu)` };
   }
@@ -73,7 +74,6 @@ export async function activateWebGpuBackend(opts: { allowSoftware?: boolean } = 
       report,
       limits: { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize },
     };
-    void adapter;
   } else if (!(await tf.setBackend('webgpu'))) {
     throw new Error('webgpu: tfjs failed to re-activate its WebGPU backend');
   }

@@ -192,6 +192,26 @@ test('facial train --backend webgpu end to end on a few rows of the sample', asy
   for (const f of ['_model.json', '_weights.h5']) assert.ok(fs.existsSync(prefix + f), f);
 });
 
+test('facial verify and facial report --backend webgpu: the same table as on cpu, and the report written', async (t) => {
+  if (!(await needWebGpu(t))) return;
+  const args = ['--limit', '8', '--splits', 'validation,test'];
+  const gpu = runCli(['verify', ...args, '--backend', 'webgpu']);
+  assert.equal(gpu.status, 0, gpu.stderr);
+  const cpu = runCli(['verify', ...args, '--backend', 'cpu']);
+  assert.equal(cpu.status, 0, cpu.stderr);
+  assert.match(gpu.stdout, /\| Testing +\| \d+\.\d\d/);
+  assert.equal(gpu.stdout, cpu.stdout);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'webgpu-report-'));
+  const r = runCli(['report', '--limit', '8', '--splits', 'test', '--out', out, '--backend', 'webgpu']);
+  assert.equal(r.status, 0, r.stderr);
+  const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+  assert.match(html, /confusion/i);
+  assert.ok(
+    fs.readdirSync(out).some((f) => f.endsWith('.png')),
+    'the charts',
+  );
+});
+
 test(
   'no WebGPU adapter: --backend webgpu fails naming what is missing (no Vulkan driver here)',
   { skip: process.platform !== 'linux' },
