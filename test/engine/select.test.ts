@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ROOT } from '../helpers/paths';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/select';
 import { adapterLine, describeAdapter } from '../../src/engine/webgpu/adapter';
@@ -86,4 +90,27 @@ test('a WebGPU adapter is software when Dawn marks it fallback, says "software",
   assert.equal(nvidia.software, false);
   assert.equal(adapterLine(nvidia), 'nvidia NVIDIA H200, hopper GPU');
   assert.equal(nvidia.maxStorageBufferBindingSize, 2 ** 27);
+});
+
+test('without the optional webgpu package: the default choice goes on, and --backend webgpu says it is not installed', () => {
+  // A preload that makes require('webgpu') fail as on a platform npm skipped it for.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'no-webgpu-'));
+  const hide = path.join(dir, 'hide-webgpu.js');
+  fs.writeFileSync(
+    hide,
+    "const M = require('module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...a) {" +
+      " if (req === 'webgpu') { const e = new Error(\"Cannot find module 'webgpu'\"); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };",
+  );
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['-r', hide, '-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, FACIAL_BACKEND: '' },
+    });
+  const face = path.join(ROOT, 'examples', 'browser', 'face.png');
+  const forced = run('predict', face, '--backend', 'webgpu');
+  assert.equal(forced.status, 1);
+  assert.match(forced.stderr, /backend 'webgpu' is not available: webgpu: not installed \(the optional dependency `webgpu`/);
+  const auto = run('predict', face, '--json');
+  assert.equal(auto.status, 0, auto.stderr);
+  assert.match(auto.stdout, /"emotion"/);
 });

@@ -30,7 +30,10 @@ import { fromTensors } from '../../../src/data/data-source';
 import { batchLimit } from '../../../src/engine/webgpu/batch-limits';
 import { webGpuLimits } from '../../../src/engine/webgpu';
 
-/** The layer kinds smallModel leaves out: zero padding, valid strided conv, the project's BN, valid max and average pooling, flatten, dropout. */
+/**
+ * The layer kinds smallModel leaves out: zero padding, valid strided conv, the project's BN, valid max and average pooling,
+ * flatten, and the seed's head (a softmax, then LeakyReLU, dropout and dense layers).
+ */
 function paddedModel(seed: number): tf.LayersModel {
   const init = (s: number) => tf.initializers.glorotUniform({ seed: seed + s });
   const inp = tf.input({ shape: [17, 17, 1] });
@@ -41,6 +44,8 @@ function paddedModel(seed: number): tf.LayersModel {
   h = tf.layers.maxPooling2d({ poolSize: 3, strides: 2 }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.averagePooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.flatten().apply(h) as tf.SymbolicTensor;
+  h = tf.layers.dense({ units: 12, activation: 'softmax', kernelInitializer: init(3) }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.leakyReLU({ alpha: 0.3 }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.dropout({ rate: 0.3, seed: 11 }).apply(h) as tf.SymbolicTensor;
   h = tf.layers
     .dense({ units: 7, activation: 'softmax', kernelInitializer: init(2), kernelRegularizer: tf.regularizers.l2({ l2: 1e-2 }) })
@@ -53,7 +58,7 @@ test('conv (7x7/2 same, 3x3, 1x1/2), BN, ReLU, max pool, add, global average poo
   await compareStep(() => smallModel(3), [3, 13, 13, 3], { loss: 1e-5, grad: 1e-3, floor: 1e-6 }, WEBGPU_TARGET);
 });
 
-test('zero padding, valid 7x7/2 conv, the library BN layer, valid max pool, average pool, flatten, dropout: webgpu equals cpu', async (t) => {
+test('zero padding, valid 7x7/2 conv, the library BN layer, valid max/average pools, flatten, the seed head (softmax, LeakyReLU, dropout, dense): webgpu equals cpu', async (t) => {
   if (!(await needWebGpu(t))) return;
   await compareStep(() => paddedModel(5), [3, 17, 17, 1], { loss: 1e-5, grad: 1e-3, floor: 1e-6 }, WEBGPU_TARGET);
 });
