@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { makeTrainStep } from '../train';
 import { MODELS } from '../models/registry';
 import { NUM_CLASSES } from '../data/emotions';
-import { fastPredictor, inferenceBatchSize } from '../models/inference';
-import { batchLimitMessage, capability } from '../engine/capabilities';
+import { fastPredictor } from '../models/inference';
+import { BatchLimit, batchLimitMessage, capability } from '../engine/capabilities';
 
 /** One benchmark case: which model, at which input side and batch. */
 interface BenchCase {
@@ -57,10 +57,10 @@ function randomImages(batch: number, size: number): tf.Tensor4D {
  * trains at batch 4 (measured to fit; 8 does not, and a failed attempt leaves the heap too
  * fragmented to retry in the same process).
  */
-function trainBatchFor(c: BenchCase, model: tf.LayersModel, forced: boolean): number {
+function trainBatchFor(c: BenchCase, forced: boolean, limit: BatchLimit | undefined): number {
   if (forced) return c.batch;
   if (tf.getBackend().startsWith('wasm') && c.size >= 197) return Math.min(c.batch, 4);
-  return inferenceBatchSize(model, c.batch); // a device's buffer limit (WebGPU) binds training as it binds inference
+  return limit ? Math.max(1, Math.min(c.batch, limit.maxBatch)) : c.batch; // a device's buffer limit (WebGPU)
 }
 
 /** Images/s of an Adam 1e-3 training step (makeTrainStep, the training loop's own step). */
@@ -90,7 +90,7 @@ async function runCase(c: BenchCase, steps: number, forcedBatch: boolean): Promi
     model.dispose();
     throw new Error(`--batch: ${batchLimitMessage(c.batch, limit, tf.getBackend())}`);
   }
-  const trainBatch = trainBatchFor(c, model, forcedBatch);
+  const trainBatch = trainBatchFor(c, forcedBatch, limit);
   const trainImgS = await trainImagesPerSecond(model, trainBatch, c.size, steps);
   // Prediction as the library predicts (predict/verify): BN folded into the convs on wasm.
   const predictor = fastPredictor(model);

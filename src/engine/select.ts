@@ -57,18 +57,14 @@ type Candidate = 'tfjs-node-gpu' | 'webgpu' | 'tfjs-node' | 'wasm' | 'cpu';
  */
 async function tryBackend(name: Candidate, notes: string[], forced: boolean, device: { line?: string }): Promise<string | null> {
   if (name === 'webgpu') {
+    const webgpu = require('./webgpu') as typeof import('./webgpu'); // Dawn itself loads only when asked for an adapter
     try {
-      const { activateWebGpuBackend, adapterLine, WebGpuUnavailableError } = require('./webgpu') as typeof import('./webgpu');
-      try {
-        const got = await activateWebGpuBackend({ allowSoftware: forced });
-        if ('refused' in got) return got.refused;
-        device.line = adapterLine(got.report);
-        return null;
-      } catch (err) {
-        if (err instanceof WebGpuUnavailableError) return err.message;
-        throw err;
-      }
+      const got = await webgpu.activateWebGpuBackend({ allowSoftware: forced });
+      if ('refused' in got) return got.refused;
+      device.line = webgpu.adapterLine(got.report);
+      return null;
     } catch (err) {
+      if (err instanceof webgpu.WebGpuUnavailableError) return err.message;
       return `failed to initialise (${(err as Error).message.split('\n')[0]})`;
     }
   }

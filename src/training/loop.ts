@@ -118,7 +118,6 @@ export async function runLoop(
 
   const pos: TrainPosition = { nextEpoch: 0, nextBatch: 0, step: 0, elapsedMs: 0, epochSums: { loss: 0, acc: 0, seen: 0 } };
   let seq = 0;
-  let batchChecked = false;
   if (s.resumeFrom) {
     const meta = await loadTrainState(s.resumeFrom, model, optimizer);
     Object.assign(pos, {
@@ -165,6 +164,8 @@ export async function runLoop(
   let outOfTime = elapsed() >= budgetMs;
   // A batch whose result cannot be kept: its loss is not finite, or the device failed during it.
   let diverged: { epoch: number; batch: number; deviceError: string | null } | null = null;
+  // A device with a buffer size limit (WebGPU) would fail deep inside a kernel; say what fits instead.
+  const batchLimit = capability('batchLimit')?.(model);
   for (let epoch = pos.nextEpoch; epoch < epochs && !ctx.stopTraining && !outOfTime; epoch++) {
     const fromBatch = epoch === pos.nextEpoch ? pos.nextBatch : 0;
     const sums = fromBatch > 0 ? { ...pos.epochSums } : { loss: 0, acc: 0, seen: 0 };
@@ -179,14 +180,9 @@ export async function runLoop(
       batchesSinceSave = 0;
     for await (const batch of train.batches(epoch, fromBatch) as AsyncIterable<Batch>) {
       const n = batch.xs.shape[0];
-      if (!batchChecked) {
-        batchChecked = true;
-        // A device with a buffer size limit (WebGPU) would fail deep inside a kernel; say what fits instead.
-        const limit = capability('batchLimit')?.(model);
-        if (limit && n > limit.maxBatch) {
-          tf.dispose([batch.xs, batch.ys]);
-          throw new Error(batchLimitMessage(n, limit, tf.getBackend()));
-        }
+      if (batchLimit && n > batchLimit.maxBatch) {
+        tf.dispose([batch.xs, batch.ys]);
+        throw new Error(batchLimitMessage(n, batchLimit, tf.getBackend()));
       }
       if (schedule) {
         const planned = plannedSteps({

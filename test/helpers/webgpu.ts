@@ -18,13 +18,25 @@ export function webgpuUnavailable(): Promise<string | null> {
   return why;
 }
 
+/** null when the webgpu backend is active; else the reason, after failing the test in CI. */
+async function unavailableOutsideCi(): Promise<string | null> {
+  const reason = await webgpuUnavailable();
+  if (reason !== null && process.env.CI) assert.fail(`${reason} (CI must run the WebGPU tests: .ci/run installs Mesa's lavapipe)`);
+  return reason;
+}
+
 /** True when the test should go on; skips it (or fails it in CI) otherwise. */
 export async function needWebGpu(t: TestContext): Promise<boolean> {
-  const reason = await webgpuUnavailable();
-  if (reason === null) return true;
-  if (process.env.CI) assert.fail(`${reason} (CI must run the WebGPU tests: .ci/run installs Mesa's lavapipe)`);
-  t.skip(reason);
-  return false;
+  const reason = await unavailableOutsideCi();
+  if (reason !== null) t.skip(reason);
+  return reason === null;
+}
+
+/** For a test with a webgpu part: true when it can run; else (outside CI) notes why it is left out. */
+export async function wantWebGpu(t: TestContext): Promise<boolean> {
+  const reason = await unavailableOutsideCi();
+  if (reason !== null) t.diagnostic(`webgpu left out: ${reason}`);
+  return reason === null;
 }
 
 /** step-compare's target for the webgpu backend. */

@@ -54,11 +54,11 @@ export function mayHaveGpu(): boolean {
 
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|warp|microsoft basic render/i;
 
-let gpu: { create: GpuLike; globals: object } | null = null;
+let dawn: { gpu: GpuLike; globals: object } | null = null;
 
-/** Loads Dawn once; `options` are Dawn toggles such as 'backend=vulkan'. */
-export function loadDawn(options: string[] = []): { gpu: GpuLike; globals: object } {
-  if (gpu) return { gpu: gpu.create, globals: gpu.globals };
+/** Loads Dawn once: its GPU entry point (navigator.gpu's counterpart) and its globals. */
+export function loadDawn(): { gpu: GpuLike; globals: object } {
+  if (dawn) return dawn;
   let mod: { create(opts: string[]): GpuLike; globals: object };
   try {
     mod = require('webgpu') as typeof mod;
@@ -68,8 +68,8 @@ export function loadDawn(options: string[] = []): { gpu: GpuLike; globals: objec
       throw new WebGpuUnavailableError('not installed (the optional dependency `webgpu` has no build for this platform, or was left out)');
     throw new WebGpuUnavailableError(`the webgpu package failed to load (${e.message.split('\n')[0]})`);
   }
-  gpu = { create: mod.create(options), globals: mod.globals };
-  return { gpu: gpu.create, globals: gpu.globals };
+  dawn = { gpu: mod.create([]), globals: mod.globals };
+  return dawn;
 }
 
 /** Describes `adapter` for the one-line report and the selection rule. */
@@ -100,8 +100,7 @@ export function adapterLine(r: AdapterReport): string {
  * when there is none: tfjs itself fails later with "Cannot read properties of null (reading 'features')".
  */
 export async function requestAdapter(): Promise<{ adapter: AdapterLike; report: AdapterReport }> {
-  const { gpu: g } = loadDawn();
-  const adapter = await g.requestAdapter({ powerPreference: 'high-performance' });
+  const adapter = await loadDawn().gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     const driver =
       process.platform === 'linux'
