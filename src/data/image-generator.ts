@@ -14,10 +14,10 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeImage, isImageFile, toGrayscale } from './image-io';
 import { resizeBilinear } from './resize';
 import { Batch, DataSource, epochOrder } from './data-source';
-import { applyTransform, FillMode, IDENTITY_TRANSFORM, mixSeed, mulberry32, TransformParams } from './image-transform';
+import { applyTransform, FillMode, IDENTITY_TRANSFORM, mixSeed, mulberry32, randomErase, RandomErasingConfig, TransformParams } from './image-transform';
 import { canReadSync } from '../engine/read';
 
-export { FillMode, TransformParams } from './image-transform';
+export { FillMode, RandomErasingConfig, TransformParams } from './image-transform';
 
 /** An image as the generator sees it: interleaved h x w x c floats. */
 export type PreprocessingFunction = (x: Float32Array, shape: [number, number, number]) => Float32Array | void;
@@ -44,6 +44,11 @@ export interface ImageDataGeneratorConfig {
   rescale?: number;
   /** Applied to each image after the random transform, before rescale. */
   preprocessingFunction?: PreprocessingFunction;
+  /**
+   * Not in Keras's ImageDataGenerator: random erasing, applied last (after rescale, so `value`
+   * is in the output's scale), drawn from the same per-batch stream after Keras's draws.
+   */
+  randomErasing?: RandomErasingConfig;
   rotation_range?: number; width_shift_range?: number; height_shift_range?: number; shear_range?: number;
   zoom_range?: number | [number, number]; horizontal_flip?: boolean; vertical_flip?: boolean;
   fill_mode?: FillMode; preprocessing_function?: PreprocessingFunction;
@@ -53,7 +58,7 @@ export interface ImageDataGeneratorConfig {
 export interface ResolvedGeneratorConfig {
   rotationRange: number; widthShiftRange: number; heightShiftRange: number; shearRange: number;
   zoomRange: [number, number]; horizontalFlip: boolean; verticalFlip: boolean; fillMode: FillMode; cval: number;
-  rescale?: number; preprocessingFunction?: PreprocessingFunction;
+  rescale?: number; preprocessingFunction?: PreprocessingFunction; randomErasing?: RandomErasingConfig;
 }
 
 /** Options of `flow(x, y)`. */
@@ -93,6 +98,13 @@ export class ImageDataGenerator {
     if (!['nearest', 'constant', 'reflect', 'wrap'].includes(fillMode)) {
       throw new Error(`ImageDataGenerator: fillMode must be nearest, constant, reflect or wrap, got '${fillMode}'`);
     }
+    const erase = config.randomErasing;
+    if (erase) {
+      const { probability = 0.5, scale = [0.02, 0.33], ratio = [0.3, 3.3] } = erase;
+      if (!(probability >= 0 && probability <= 1)) throw new Error(`ImageDataGenerator: randomErasing.probability must be in 0..1, got ${probability}`);
+      if (!(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1)) throw new Error(`ImageDataGenerator: randomErasing.scale must be [lo, hi] with 0 < lo <= hi <= 1, got ${JSON.stringify(scale)}`);
+      if (!(ratio[0] > 0 && ratio[0] <= ratio[1])) throw new Error(`ImageDataGenerator: randomErasing.ratio must be [lo, hi] with 0 < lo <= hi, got ${JSON.stringify(ratio)}`);
+    }
     this.config = {
       rotationRange: config.rotationRange ?? config.rotation_range ?? 0,
       widthShiftRange: config.widthShiftRange ?? config.width_shift_range ?? 0,
@@ -105,6 +117,7 @@ export class ImageDataGenerator {
       cval: config.cval ?? 0,
       rescale: config.rescale,
       preprocessingFunction: config.preprocessingFunction ?? config.preprocessing_function,
+      randomErasing: config.randomErasing,
     };
   }
 
@@ -190,8 +203,9 @@ export class ImageDataGenerator {
     const per = h * w * c;
     const out = new Float32Array(n * per);
     for (let i = 0; i < n; i++) {
-      const img = this.randomTransform(pixels.subarray(i * per, (i + 1) * per), h, w, c, rand);
-      out.set(this.standardize(img, shape), i * per);
+      const img = this.standardize(this.randomTransform(pixels.subarray(i * per, (i + 1) * per), h, w, c, rand), shape);
+      if (this.config.randomErasing) randomErase(img, h, w, c, this.config.randomErasing, rand);
+      out.set(img, i * per);
     }
     return out;
   }

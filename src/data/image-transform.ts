@@ -223,3 +223,39 @@ export function shuffledIndices(n: number, rand: () => number): Uint32Array {
   }
   return idx;
 }
+
+/** Random erasing (Zhong et al. 2017, as torchvision's RandomErasing): one rectangle filled with a value. */
+export interface RandomErasingConfig {
+  /** Chance that an image gets a rectangle (default 0.5). */
+  probability?: number;
+  /** Rectangle area as a fraction of the image, uniform in [lo, hi] (default [0.02, 0.33]). */
+  scale?: [number, number];
+  /** Aspect ratio h/w, log-uniform in [lo, hi] (default [0.3, 3.3]). */
+  ratio?: [number, number];
+  /** What the rectangle is filled with, in the generator's output scale (default 0). */
+  value?: number;
+}
+
+/**
+ * Erases one rectangle of an h x w x c image in place, with torchvision's draws: the chance,
+ * then up to 10 tries of (area, log-ratio), the first that fits placed uniformly. Returns the
+ * rectangle [top, left, height, width], or null when the image was left alone.
+ */
+export function randomErase(img: Float32Array, h: number, w: number, c: number, cfg: RandomErasingConfig,
+  rand: () => number): [number, number, number, number] | null {
+  const { probability = 0.5, scale = [0.02, 0.33], ratio = [0.3, 3.3], value = 0 } = cfg;
+  if (rand() >= probability) return null;
+  const logLo = Math.log(ratio[0]), logHi = Math.log(ratio[1]);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const area = h * w * (scale[0] + (scale[1] - scale[0]) * rand());
+    const aspect = Math.exp(logLo + (logHi - logLo) * rand());
+    const eh = Math.round(Math.sqrt(area * aspect));
+    const ew = Math.round(Math.sqrt(area / aspect));
+    if (!(eh < h && ew < w) || eh === 0 || ew === 0) continue;
+    const top = Math.floor(rand() * (h - eh + 1));
+    const left = Math.floor(rand() * (w - ew + 1));
+    for (let r = top; r < top + eh; r++) img.fill(value, (r * w + left) * c, (r * w + left + ew) * c);
+    return [top, left, eh, ew];
+  }
+  return null;
+}

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ImageDataGenerator } from '../../src/data/image-generator';
-import { IDENTITY_TRANSFORM, TransformParams, FillMode } from '../../src/data/image-transform';
+import { IDENTITY_TRANSFORM, TransformParams, FillMode, randomErase } from '../../src/data/image-transform';
 import { encodeGrayPng } from '../../src/data/image-io';
 
 // A 4x4 single-channel image whose value encodes its position: v(r, c) = 10 r + c.
@@ -163,4 +163,43 @@ test('flowFromDirectory: empty, missing class folders and a missing root are err
   assert.throws(() => gen.flowFromDirectory(dir, { classes: ['0', '1', '5'] }), (e: Error) => e.message.includes(path.join(dir, '5')) && /missing/.test(e.message));
   assert.throws(() => gen.flowFromDirectory(path.join(dir, 'nope')), /nope' does not exist/);
   fs.rmSync(dir, { recursive: true });
+});
+
+test('randomErase follows torchvision draws: area and log-ratio give the rectangle, placed by two more draws', () => {
+  // 10x10, scale [0.1, 0.5] at 0.5 -> area 30; ratio [1, 4] log-uniform at 0.5 -> 2;
+  // h = round(sqrt(60)) = 8, w = round(sqrt(15)) = 4; top = floor(0.5 * 3) = 1, left = floor(0.25 * 7) = 1.
+  const draws = [0.1, 0.5, 0.5, 0.5, 0.25];
+  let i = 0;
+  const img = new Float32Array(100).fill(1);
+  const rect = randomErase(img, 10, 10, 1, { probability: 0.5, scale: [0.1, 0.5], ratio: [1, 4], value: -2 }, () => draws[i++]);
+  assert.deepEqual(rect, [1, 1, 8, 4]);
+  assert.equal(i, 5);
+  for (let r = 0; r < 10; r++) for (let c = 0; c < 10; c++) {
+    const inside = r >= 1 && r < 9 && c >= 1 && c < 5;
+    assert.equal(img[r * 10 + c], inside ? -2 : 1, `pixel (${r}, ${c})`);
+  }
+});
+
+test('randomErase: a draw at or over the probability leaves the image alone; a rectangle that never fits gives up after 10 tries', () => {
+  const img = new Float32Array(16).fill(3);
+  assert.equal(randomErase(img, 4, 4, 1, { probability: 0.5 }, () => 0.5), null);
+  let n = 0;
+  // scale 1 -> the whole area, never strictly inside the image: 1 + 10 x 2 draws, then nothing.
+  assert.equal(randomErase(img, 4, 4, 1, { probability: 1, scale: [1, 1] }, () => (n++, 0.3)), null);
+  assert.equal(n, 21);
+  assert.deepEqual(Array.from(img), new Array(16).fill(3));
+});
+
+test('randomErasing in the generator erases after rescale, with the value as given, in every channel', () => {
+  const gen = new ImageDataGenerator({ rescale: 0.5, randomErasing: { probability: 1, scale: [0.25, 0.25], ratio: [1, 1], value: 7 } });
+  // A 4x4x2 image of 2s: rescale -> 1s; area 4 at ratio 1 -> a 2x2 square at top floor(0.3*3)=0, left 0.
+  const out = gen.transformBatch(new Float32Array(32).fill(2), 1, [4, 4, 2], () => 0.3);
+  const expected = Array.from({ length: 32 }, (_, k) => (Math.floor(k / 8) < 2 && Math.floor(k / 2) % 4 < 2 ? 7 : 1));
+  assert.deepEqual(Array.from(out), expected);
+});
+
+test('randomErasing rejects a probability, scale or ratio out of range, naming it', () => {
+  assert.throws(() => new ImageDataGenerator({ randomErasing: { probability: 1.5 } }), /randomErasing\.probability/);
+  assert.throws(() => new ImageDataGenerator({ randomErasing: { scale: [0.5, 0.2] } }), /randomErasing\.scale/);
+  assert.throws(() => new ImageDataGenerator({ randomErasing: { ratio: [0, 1] } }), /randomErasing\.ratio/);
 });

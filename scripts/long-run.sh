@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The long 48x48 run (issue 23): starts it, or resumes it where its last state left it, in the
+# background under `nice -n 19`, so a session's own builds and tests keep the machine.
+#
+#   bash scripts/long-run.sh            # start or resume; prints where the log is
+#   bash scripts/long-run.sh status     # running or not, and the last progress line
+#
+# The run folder lives beside the checkout (../runs/r48-long), outside any work tree, and holds:
+#   worktree/    a git worktree of the commit the run started from, built there, so later edits
+#                to the library cannot change a run in progress
+#   warm-start/  the shipped model the run started from (a copy: shipping a better one later
+#                replaces models/, not this)
+#   r48_*        what `facial train --save_prefix r48` writes: _state/ (resume), _best/ (chosen
+#                on PublicTest), _log.csv (one row an epoch)
+#   train.log    everything the training printed, appended across resumes
+#   plan.env     the settings fixed at the start (commit, epochs, seed), read again on every resume
+#
+# A missing run folder (a new machine) starts a new run, warm-started from the shipped model's
+# weights, for the epochs still missing from PLANNED_EPOCHS counted from the shipped model's card.
+# Every setting is passed explicitly, the seed too, so a resume repeats the same data order.
+#
+# Overrides, for a rehearsal on the sample: RUN_DIR, DATA, EPOCHS, LIMIT, MINUTES_EVERY.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+run_dir=${RUN_DIR:-$(dirname "$repo")/runs/r48-long}
+data=${DATA:-$(dirname "$repo")/shared/data/fer2013.csv.gz}
+planned_epochs=20
+
+running_pid() {
+  local pid
+  pid=$(cat "$run_dir/pid" 2>/dev/null) || return 1
+  # The pid file outlives a stop; only a live node process of this run counts.
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--save_prefix $run_dir/r48" && echo "$pid"
+}
+
+if [ "${1:-}" = status ]; then
+  if pid=$(running_pid); then echo "running (pid $pid) in $run_dir"; else echo "not running ($run_dir)"; fi
+  grep -E '^(Epoch|Resuming|Epoch [0-9]+/)' "$run_dir/train.log" 2>/dev/null | tail -n 2 || true
+  [ -f "$run_dir/r48_log.csv" ] && cat "$run_dir/r48_log.csv"
+  exit 0
+fi
+
+if pid=$(running_pid); then
+  echo "already running (pid $pid); log: $run_dir/train.log"
+  exit 0
+fi
+
+if [ ! -f "$run_dir/plan.env" ]; then
+  [ -f "$data" ] || { echo "long-run: FER2013 not found at '$data' (set DATA)" >&2; exit 2; }
+  card="$repo/models/fer2013-resnet50-48/MODEL_CARD.md"
+  # The card says "... images seen (2.61 epochs) ..." for the whole history of the shipped weights.
+  shipped=$(grep -oE '\(([0-9]+(\.[0-9]+)?) epochs\)' "$card" | head -n 1 | tr -d '()a-z ') || true
+  [ -n "$shipped" ] || { echo "long-run: no '(N epochs)' in $card" >&2; exit 2; }
+  epochs=${EPOCHS:-$(awk -v p="$planned_epochs" -v s="$shipped" 'BEGIN { e = p - s; print (e == int(e) ? e : int(e) + 1) }')}
+  commit=$(git -C "$repo" rev-parse HEAD)
+  mkdir -p "$run_dir"
+  git -C "$repo" worktree add --detach "$run_dir/worktree" "$commit"
+  (cd "$run_dir/worktree" && npm ci --no-audit --no-fund && npm run build) >"$run_dir/setup.log" 2>&1 ||
+    { echo "long-run: building the worktree failed; see $run_dir/setup.log" >&2; exit 1; }
+  cp -r "$repo/models/fer2013-resnet50-48" "$run_dir/warm-start"
+  cat >"$run_dir/plan.env" <<EOF
+commit=$commit
+started='$(date -u +%FT%TZ)'
+warm_start_epochs=$shipped
+epochs=$epochs
+seed=23
+data='$data'
+limit='${LIMIT:-}'
+checkpoint_every=${MINUTES_EVERY:-10}
+EOF
+fi
+# shellcheck disable=SC1091
+. "$run_dir/plan.env"
+
+cd "$run_dir"
+args=(
+  train --backend wasm --model resnet50-anysize --size 48 --data "$data"
+  --optimizer adam --lr 1e-3 --batch_size 32 --epochs "$epochs"
+  --schedule cosine --warmup 300 --augment shift-rotate-zoom-flip-erase
+  --monitor val_acc --checkpoint_every "$checkpoint_every" --seed "$seed"
+  --model_weights "$run_dir/warm-start" --save_prefix "$run_dir/r48" --no-eval --resume
+)
+[ -n "$limit" ] && args+=(--limit "$limit")
+echo "=== $(date -u +%FT%TZ) start/resume at $commit: facial ${args[*]}" >>train.log
+setsid nohup nice -n 19 node worktree/dist/cli/main.js "${args[@]}" >>train.log 2>&1 </dev/null &
+echo $! >pid
+echo "long-run: pid $!, log $run_dir/train.log"
