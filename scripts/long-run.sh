@@ -31,7 +31,7 @@ running_pid() {
   local pid
   pid=$(cat "$run_dir/pid" 2>/dev/null) || return 1
   # The pid file outlives a stop; only a live node process of this run counts.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--save_prefix $run_dir/r48" && echo "$pid"
+  { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "--save_prefix $run_dir/r48" && echo "$pid"
 }
 
 if [ "${1:-}" = status ]; then
