@@ -59,13 +59,14 @@ export { loadKerasWeights, saveKerasWeights } from './io/keras-h5';
 export { loadModel, saveModel, fileSystemIO, SaveOptions } from './io/model-io';
 export { QuantizeDtype } from './io/quantize';
 export { loadTrainedModel, TrainedModel, TrainedModelOptions } from './io/trained-model';
-export { loadPretrained, PRETRAINED_MODEL_DIR } from './io/pretrained';
+export { loadPretrained, PretrainedModel, PRETRAINED_MODEL_DIR } from './io/pretrained';
 
 // Evaluation: the seed's table, prediction on image files, the HTML report.
 export { classificationReport, ClassificationReport, formatClassificationReport } from './metrics';
-export { evaluateModel, EvaluationResults, SplitEvaluation, formatSeedTable } from './evaluation/verify';
+export { evaluateModel, EvaluateOptions, EvaluationResults, SplitEvaluation, formatSeedTable } from './evaluation/verify';
 export { verifyModel, VerifyModelOptions, VerifyModelRun } from './evaluation/verify-model';
 export { predict, PredictResult, PredictOptions } from './evaluation/predict';
+export { TestTimeAugmentation, TTA_MODES, withTestTimeAugmentation } from './models/tta';
 export { writeReport, readTrainingLog } from './evaluation/report';
 
 // Engines: choosing the backend, and the interface an engine plugs into.

@@ -14,7 +14,8 @@ import { predict, PredictResult } from '../evaluation/predict';
 import { loadTrainedModel } from '../io/trained-model';
 import { ModelKind } from '../models/registry';
 import { pretrainedModelPath } from '../io/pretrained';
-import { modelKindFlag, positiveInt } from './flags';
+import { choiceFlag, modelKindFlag, positiveInt } from './flags';
+import { TestTimeAugmentation, TTA_MODES } from '../models/tta';
 
 interface PredictFlags {
   model?: string;
@@ -23,6 +24,7 @@ interface PredictFlags {
   image_size?: number;
   model_kind?: ModelKind;
   stretch?: boolean;
+  tta: TestTimeAugmentation;
 }
 
 /**
@@ -77,6 +79,12 @@ export function register(program: Command): void {
     .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', modelKindFlag('--model_kind'))
     .option('--stretch', 'bytescale before resizing (default: on for models whose input is not 48, as they were trained)')
     .option('--no-stretch', 'never bytescale')
+    .option(
+      '--tta <mode>',
+      'flip: average each face with its mirror (twice the work, a point or two more accurate); none',
+      choiceFlag('--tta', TTA_MODES),
+      'flip',
+    )
     .action(async (inputs: string[], flags: PredictFlags) => {
       const { files, missing } = collectImages(inputs);
       const trained = await loadTrainedModel(flags.model ?? pretrainedModelPath(), {
@@ -96,6 +104,7 @@ export function register(program: Command): void {
         results = await predict(trained.model, files, {
           batchSize: flags.batch_size,
           stretch: flags.stretch,
+          tta: flags.tta,
           onProgress: (done) => bar?.update(done),
         });
       } finally {

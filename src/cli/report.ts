@@ -6,8 +6,7 @@
 import { Command } from 'commander';
 import { ModelKind } from '../models/registry';
 import { readTrainingLog, writeReport } from '../evaluation/report';
-import { formatSeedTable } from '../evaluation/verify';
-import { addVerifyOptions, checkWritableFolder, reportDetails, runVerify, VerifyFlags } from './verify';
+import { addVerifyOptions, checkWritableFolder, formatTables, reportDetails, runVerify, VerifyFlags } from './verify';
 
 interface ReportFlags extends Omit<VerifyFlags, 'model_weights' | 'model'> {
   model?: string;
@@ -32,7 +31,7 @@ export function register(program: Command): void {
       const verifyFlags: VerifyFlags = { ...flags, model_weights: flags.model, model: flags.model_kind };
       const { trained, facial, results } = await runVerify(verifyFlags);
       try {
-        process.stdout.write(formatSeedTable(results));
+        process.stdout.write(formatTables(results, flags.tta));
         const files = await writeReport(flags.out, {
           results,
           faces: facial,

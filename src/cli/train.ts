@@ -164,7 +164,10 @@ export function register(program: Command): void {
       return n;
     })
     .option('--resume', 'continue from P_state/ where the last run stopped')
-    .option('--augment [recipe]', 'augment training images: shift-flip (imgsize48), shear-zoom-flip (imagegen) or shift-rotate-zoom-flip-erase; default by model')
+    .option(
+      '--augment [recipe]',
+      'augment training images: shift-flip (imgsize48), shear-zoom-flip (imagegen) or shift-rotate-zoom-flip-erase; default by model',
+    )
     .option('--reduce_lr', 'ReduceLROnPlateau(sqrt(0.1), patience 5, min_lr 0.5e-6) as train_resnet_imgsize48.py')
     .option('--no-eval', 'skip the final metrics table')
     .option('--quiet', 'no progress output')

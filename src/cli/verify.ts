@@ -17,7 +17,8 @@ import { ModelKind } from '../models/registry';
 import { ALL_SPLITS, EvaluationResults, formatSeedTable, resultsToJson, SPLIT_TITLES } from '../evaluation/verify';
 import { readTrainingLog, writeReport } from '../evaluation/report';
 import { pretrainedModelPath } from '../io/pretrained';
-import { modelKindFlag, positiveInt } from './flags';
+import { choiceFlag, modelKindFlag, positiveInt } from './flags';
+import { TestTimeAugmentation, TTA_MODES } from '../models/tta';
 
 /** Flags shared by `facial verify` and `facial report`. */
 export interface VerifyFlags {
@@ -29,6 +30,8 @@ export interface VerifyFlags {
   model?: ModelKind;
   batch_size: number;
   splits?: SplitName[];
+  /** Default 'none'. */
+  tta?: TestTimeAugmentation;
 }
 
 /** What a verify run produced; the caller disposes `trained.model`. */
@@ -64,7 +67,32 @@ export function addVerifyOptions(cmd: Command, { pathFlag = '--model_weights', k
         if (!ALL_SPLITS.includes(s as SplitName))
           throw new InvalidArgumentError(`--splits: unknown split '${s}' (use train, validation, test)`);
       return splits as SplitName[];
-    });
+    })
+    .option(
+      '--tta <mode>',
+      "flip: also score each face averaged with its mirror, printed as a second table after the seed's",
+      choiceFlag('--tta', TTA_MODES),
+      'none',
+    );
+}
+
+/** Each split's report without test-time augmentation: the results themselves, or their `plain` under 'flip'. */
+export function plainResults(results: EvaluationResults): EvaluationResults {
+  return Object.fromEntries(Object.entries(results).map(([s, r]) => [s, r!.plain ? { ...r!, ...r!.plain } : r])) as EvaluationResults;
+}
+
+/**
+ * The seed's table, and under --tta flip the flip-averaged one after it: the seed's numbers stay
+ * where a user of verify_model.py looks for them.
+ */
+export function formatTables(results: EvaluationResults, tta: TestTimeAugmentation = 'none'): string {
+  const seed = formatSeedTable(plainResults(results));
+  return tta === 'flip'
+    ? `${seed}
+With flip averaging (--tta flip: each face and its mirror):
+
+${formatSeedTable(results)}`
+    : seed;
 }
 
 /**
@@ -87,6 +115,7 @@ export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
     limit: flags.limit,
     splits: flags.splits,
     batchSize: flags.batch_size,
+    tta: flags.tta,
     onBatch: (split, done, total) => {
       if (!bar) return;
       if (split !== current) {
@@ -124,7 +153,7 @@ export function checkWritableFolder(dir: string, flag: string): void {
 export function register(program: Command): void {
   const cmd = program.command('verify').description("score a trained model on FER2013 train/validation/test and print the seed's table");
   addVerifyOptions(cmd)
-    .option('--json', 'print { Training: {accuracy, precision, recall, f1, confusion}, ... } in percent')
+    .option('--json', 'print { Training: {accuracy, precision, recall, f1, confusion}, ... } in percent (and flip: {...} under --tta flip)')
     .option('--report <dir>', 'also write an HTML report with charts into this folder')
     .option('--log <csv>', "training log (CSVLogger) for the report's curves")
     .action(async (flags: VerifyFlags & { report?: string; log?: string }) => {
@@ -132,8 +161,10 @@ export function register(program: Command): void {
       if (flags.report) checkWritableFolder(flags.report, '--report');
       const { trained, facial, results } = await runVerify(flags);
       try {
-        if (flags.json) process.stdout.write(compactJson(resultsToJson(results)) + '\n');
-        else process.stdout.write(formatSeedTable(results));
+        if (flags.json) {
+          const json = resultsToJson(plainResults(results));
+          process.stdout.write(compactJson(flags.tta === 'flip' ? { ...json, flip: resultsToJson(results) } : json) + '\n');
+        } else process.stdout.write(formatTables(results, flags.tta));
         if (flags.report) {
           const files = await writeReport(flags.report, {
             results,
@@ -167,6 +198,7 @@ export function reportDetails(flags: VerifyFlags, trained: TrainedModel): Record
     preprocessing:
       trained.imageSize === FER_SIZE ? '48x48 as stored, x/255 - 0.5' : `bytescale + PIL bilinear to ${trained.imageSize}, x/255 - 0.5`,
     ...(flags.limit ? { limit: `${flags.limit} images per split` } : {}),
+    ...(flags.tta === 'flip' ? { 'test-time augmentation': 'flip (each face averaged with its mirror)' } : {}),
     date: new Date().toISOString(),
   };
 }

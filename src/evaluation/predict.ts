@@ -13,6 +13,7 @@ import { RawImage, readImage, toGrayscale } from '../data/image-io';
 import { NORMALISE_TABLE, prepareFaceInto } from '../data/resize';
 import { fastPredictor, inferenceBatchSize } from '../models/inference';
 import { checkDevice } from '../engine/capabilities';
+import { TestTimeAugmentation, withTestTimeAugmentation } from '../models/tta';
 
 /** An image to score: a PNG/JPEG file path, or an already decoded image. */
 export type ImageInput = string | RawImage;
@@ -51,6 +52,8 @@ export interface PredictOptions {
   stretch?: boolean;
   /** Called after every batch with the number of inputs handled so far. */
   onProgress?: (done: number, total: number) => void;
+  /** 'flip' averages each face's probabilities with its mirror's (models/tta.ts); default 'none'. */
+  tta?: TestTimeAugmentation;
 }
 
 /** The square input side of a [N, s, s, 1] model. */
@@ -91,7 +94,8 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
   const side = modelInputSide(model);
   const stretch = opts.stretch ?? inputPreparation(side).stretch;
   const results: PredictResult[] = new Array(images.length);
-  const predictor = fastPredictor(model); // BN folded into the convolutions on wasm
+  // BN folded into the convolutions on wasm
+  const predictor = withTestTimeAugmentation(fastPredictor(model), opts.tta ?? 'none');
   try {
     for (let from = 0; from < images.length; from += batchSize) {
       const chunk = images.slice(from, from + batchSize);

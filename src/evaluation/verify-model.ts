@@ -9,6 +9,7 @@ import { inputPreparation, ModelKind } from '../models/registry';
 import { isKerasWeightsFile, loadTrainedModel, TrainedModel } from '../io/trained-model';
 import { pretrainedModelPath } from '../io/pretrained';
 import { ALL_SPLITS, evaluateModel, EvaluationResults, SPLIT_TITLES } from './verify';
+import type { TestTimeAugmentation } from '../models/tta';
 
 /** Options of verifyModel. */
 export interface VerifyModelOptions {
@@ -24,6 +25,8 @@ export interface VerifyModelOptions {
   limit?: number;
   splits?: SplitName[];
   batchSize?: number;
+  /** 'flip': results averaged over each face and its mirror, each split's `plain` without (see evaluateModel). */
+  tta?: TestTimeAugmentation;
   onBatch?: (split: SplitName, done: number, total: number) => void;
   /** Where notes go (an ignored architecture, an empty split); default stderr. */
   log?: (message: string) => void;
@@ -67,6 +70,6 @@ export async function verifyModel(opts: VerifyModelOptions = {}): Promise<Verify
     facial.dispose();
     throw new Error(`${facial.csvPath}: none of the splits ${requested.join(', ')} has any rows`);
   }
-  const results = await evaluateModel(trained.model, facial, splits, { batchSize: opts.batchSize, onBatch: opts.onBatch });
+  const results = await evaluateModel(trained.model, facial, splits, { batchSize: opts.batchSize, onBatch: opts.onBatch, tta: opts.tta });
   return { trained, facial, results };
 }

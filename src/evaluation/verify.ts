@@ -10,8 +10,7 @@ import type { SplitName } from '../data/fer-csv';
 import { ClassificationReport, ConfusionAccumulator } from '../metrics';
 import { fastPredictor, inferenceBatchSize } from '../models/inference';
 import { checkDevice } from '../engine/capabilities';
-
-type Predictor = ReturnType<typeof fastPredictor>;
+import { predictPlainAndFlip, Predictor, TestTimeAugmentation, TTA_MODES } from '../models/tta';
 
 /**
  * What evaluateModel needs from the data: the parts of Facial's interface it calls. Facial
@@ -29,6 +28,11 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Called after every batch, e.g. to drive a progress bar. */
   onBatch?: (split: SplitName, done: number, total: number) => void;
+  /**
+   * 'flip' scores each face as the mean of its and its mirror's probabilities (models/tta.ts);
+   * each split's result then also carries `plain`, the report without it, from the same passes.
+   */
+  tta?: TestTimeAugmentation;
 }
 
 /** The report of one split, with the predictions behind it and how fast they came. */
@@ -43,6 +47,8 @@ export interface SplitEvaluation extends ClassificationReport {
   /** Wall-clock seconds spent building batches and predicting. */
   seconds: number;
   imagesPerSecond: number;
+  /** Under tta 'flip': the same split's report without flip averaging (the seed's table). */
+  plain?: ClassificationReport;
 }
 
 /** `evaluateModel`'s result: one evaluation per split asked for. */
@@ -69,12 +75,14 @@ export async function evaluateModel(
   if (!Number.isInteger(requested) || requested < 1)
     throw new Error(`evaluateModel: batchSize must be a positive integer, got ${requested}`);
   const batchSize = inferenceBatchSize(model, requested);
+  const tta = opts.tta ?? 'none';
+  if (!TTA_MODES.includes(tta)) throw new Error(`evaluateModel: tta must be one of ${TTA_MODES.join(', ')}, got '${String(tta)}'`);
   const results: EvaluationResults = {};
   // Compiled once for all splits: on wasm it folds BN into the convolutions (same outputs, ~2x faster).
   const predictor = fastPredictor(model);
   try {
     for (const split of splits) {
-      results[split] = await evaluateSplit(model, predictor, facial, split, batchSize, opts.onBatch);
+      results[split] = await evaluateSplit(model, predictor, facial, split, batchSize, tta, opts.onBatch);
     }
   } finally {
     predictor.dispose();
@@ -88,37 +96,63 @@ async function evaluateSplit(
   facial: EvaluationData,
   split: SplitName,
   batchSize: number,
+  tta: TestTimeAugmentation,
   onBatch?: EvaluateOptions['onBatch'],
 ): Promise<SplitEvaluation> {
   const n = facial.count(split);
   const yTrue = facial.labels(split);
   const numClasses = outputClasses(model);
   const yPred = new Uint8Array(n);
+  const plainPred = tta === 'flip' ? new Uint8Array(n) : null;
   const confidence = new Float32Array(n);
-  const acc = new ConfusionAccumulator(numClasses);
   const start = performance.now();
+  // The argmax of each row of `values` into pred (and its probability into conf) from `from` on.
+  const take = (values: Float32Array | Int32Array | Uint8Array, rows: number, from: number, pred: Uint8Array, conf?: Float32Array) => {
+    for (let i = 0; i < rows; i++) {
+      let best = 0;
+      for (let c = 1; c < numClasses; c++) if (values[i * numClasses + c] > values[i * numClasses + best]) best = c;
+      pred[from + i] = best;
+      if (conf) conf[from + i] = values[i * numClasses + best];
+    }
+  };
   for (let from = 0; from < n; from += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, n - from) }, (_, i) => from + i);
     const { xs, ys } = facial.batch(split, indices);
     try {
-      const probs = tf.tidy(() => predictor.predict(xs) as tf.Tensor2D);
-      const values = await probs.data();
-      probs.dispose();
-      checkDevice(`evaluateModel (${split})`);
-      for (let i = 0; i < indices.length; i++) {
-        let best = 0;
-        for (let c = 1; c < numClasses; c++) if (values[i * numClasses + c] > values[i * numClasses + best]) best = c;
-        yPred[from + i] = best;
-        confidence[from + i] = values[i * numClasses + best];
+      if (plainPred) {
+        const { plain, flip } = predictPlainAndFlip(predictor, xs);
+        const [p, f] = await Promise.all([plain.data(), flip.data()]);
+        tf.dispose([plain, flip]);
+        take(p, indices.length, from, plainPred);
+        take(f, indices.length, from, yPred, confidence);
+      } else {
+        const probs = tf.tidy(() => predictor.predict(xs));
+        const values = await probs.data();
+        probs.dispose();
+        take(values, indices.length, from, yPred, confidence);
       }
+      checkDevice(`evaluateModel (${split})`);
     } finally {
       tf.dispose([xs, ys]);
     }
     onBatch?.(split, from + indices.length, n);
   }
-  acc.update(yTrue, yPred);
+  const report = (pred: Uint8Array) => {
+    const acc = new ConfusionAccumulator(numClasses);
+    acc.update(yTrue, pred);
+    return acc.report();
+  };
   const seconds = (performance.now() - start) / 1000;
-  return { ...acc.report(), split, yTrue, yPred, confidence, seconds, imagesPerSecond: seconds > 0 ? n / seconds : 0 };
+  return {
+    ...report(yPred),
+    split,
+    yTrue,
+    yPred,
+    confidence,
+    seconds,
+    imagesPerSecond: seconds > 0 ? n / seconds : 0,
+    ...(plainPred ? { plain: report(plainPred) } : {}),
+  };
 }
 
 function outputClasses(model: tf.LayersModel): number {

@@ -6,6 +6,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTrainedModel, TrainedModel } from './trained-model';
+import { ImageInput, predict, PredictOptions, PredictResult } from '../evaluation/predict';
+
+/** The shipped model, and a classifier over it. */
+export interface PretrainedModel extends TrainedModel {
+  /**
+   * `predict(model, images, opts)` with flip averaging on unless `opts.tta` says otherwise: one
+   * face costs milliseconds, so the default buys accuracy rather than speed.
+   */
+  classify(images: ImageInput[], opts?: PredictOptions): Promise<PredictResult[]>;
+}
 
 /** The shipped model's folder, resolved from the package root (works from src/ and dist/). */
 export const PRETRAINED_MODEL_DIR = path.resolve(__dirname, '..', '..', 'models', 'fer2013-resnet50-48');
@@ -22,8 +32,10 @@ export function pretrainedModelPath(): string {
 
 /**
  * Loads the shipped FER2013 model for inference: input [N, 48, 48, 1] of `x / 255 - 0.5`,
- * output the seven emotion probabilities in EMOTIONS order. The caller disposes `model`.
+ * output the seven emotion probabilities in EMOTIONS order; `classify(images)` scores image
+ * files or decoded images with flip averaging. The caller disposes `model`.
  */
-export async function loadPretrained(): Promise<TrainedModel> {
-  return loadTrainedModel(pretrainedModelPath());
+export async function loadPretrained(): Promise<PretrainedModel> {
+  const trained = await loadTrainedModel(pretrainedModelPath());
+  return { ...trained, classify: (images, opts = {}) => predict(trained.model, images, { tta: 'flip', ...opts }) };
 }

@@ -191,7 +191,7 @@ test('facial predict CLI: table and JSON, broken file named on stderr, exit code
         ],
         { encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } },
       );
-    const json = run(faces, broken, '--json', '--batch_size', '2');
+    const json = run(faces, broken, '--json', '--batch_size', '2', '--tta', 'none');
     assert.equal(json.status, 1, json.stderr);
     const out = JSON.parse(json.stdout) as {
       predictions: { file: string; emotion: string; probabilities: Record<string, number> }[];
@@ -208,7 +208,7 @@ test('facial predict CLI: table and JSON, broken file named on stderr, exit code
     );
     const expected = manual(model, scoredFiles, 24, true);
     out.predictions.forEach((p, i) => EMOTIONS.forEach((e, c) => assert.ok(Math.abs(p.probabilities[e] - expected[i][c]) < 1e-6)));
-    const table = run(grey, broken); // the table still prints; the broken file goes to stderr
+    const table = run(grey, broken, '--tta', 'none'); // the table still prints; the broken file goes to stderr
     assert.equal(table.status, 1, table.stderr);
     assert.ok(table.stderr.includes(broken), table.stderr);
     const [header, row] = table.stdout.trim().split('\n');
@@ -220,6 +220,15 @@ test('facial predict CLI: table and JSON, broken file named on stderr, exit code
       cells.slice(2),
       expected[1].map((p) => (100 * p).toFixed(2)),
     );
+    // Without --tta, facial predict averages each image with its mirror, as predict() does with tta 'flip'.
+    const flipped = JSON.parse(run(grey, '--json').stdout) as { predictions: { probabilities: Record<string, number> }[] };
+    const [want] = await predict(model, [grey], { tta: 'flip', stretch: true });
+    assert.ok(want.ok);
+    assert.ok(
+      want.probabilities.some((p, c) => Math.abs(p - expected[1][c]) > 1e-4),
+      'the mirror must change the answer for this to mean anything',
+    );
+    EMOTIONS.forEach((e, c) => assert.ok(Math.abs(flipped.predictions[0].probabilities[e] - want.probabilities[c]) < 1e-6, e));
     model.dispose();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

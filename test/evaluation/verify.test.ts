@@ -7,7 +7,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
+import { ROOT } from '../helpers/paths';
 import { Facial } from '../../src/facial';
 import { saveModel } from '../../src/io/model-io';
 import { loadTrainedModel } from '../../src/io/trained-model';
@@ -212,6 +214,70 @@ test('verify CLI path: a saved 32x32 model is scored on bytescaled, resized data
     trained.model.dispose();
     assert.equal(tf.memory().numTensors, before, 'runVerify leaked tensors');
     await assert.rejects(loadTrainedModel(path.join(dir, 'model'), { imageSize: 48 }), /--image_size 48 does not match .* 32x32/);
+    model.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('facial verify --tta flip: the seed table first as without it, then the flip table; --json adds `flip`', async () => {
+  await tf.setBackend('cpu');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facial-verify-tta-'));
+  try {
+    const csv = path.join(dir, 'tiny.csv');
+    writeTinyCsv(csv, { Training: 0, PublicTest: 7, PrivateTest: 9 });
+    const model = tf.sequential();
+    model.add(
+      tf.layers.conv2d({
+        inputShape: [48, 48, 1],
+        filters: 2,
+        kernelSize: 5,
+        strides: 4,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }),
+      }),
+    );
+    model.add(tf.layers.flatten());
+    model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }) }));
+    await saveModel(model, path.join(dir, 'model'));
+    const facial = new Facial({ csvPath: csv, compact: true });
+    const [none, flip] = [
+      await evaluateModel(model, facial, ['validation', 'test']),
+      await evaluateModel(model, facial, ['validation', 'test'], { tta: 'flip' }),
+    ];
+    facial.dispose();
+    const cli = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          '-r',
+          'ts-node/register/transpile-only',
+          path.join(ROOT, 'src', 'cli', 'main.ts'),
+          'verify',
+          '--model_weights',
+          path.join(dir, 'model'),
+          '--data',
+          csv,
+          '--splits',
+          'validation,test',
+          '--backend',
+          'cpu',
+          ...args,
+        ],
+        { encoding: 'utf8' },
+      );
+    const plainText = cli();
+    const text = cli('--tta', 'flip');
+    assert.equal(text.status, 0, text.stderr);
+    assert.equal(plainText.stdout, formatSeedTable(none));
+    assert.equal(
+      text.stdout,
+      `${formatSeedTable(none)}\nWith flip averaging (--tta flip: each face and its mirror):\n\n${formatSeedTable(flip)}`,
+    );
+    const json = JSON.parse(cli('--tta', 'flip', '--json').stdout) as Record<string, unknown>;
+    assert.deepEqual(json, { ...resultsToJson(none), flip: resultsToJson(flip) });
+    const bad = cli('--tta', 'rotate');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--tta must be none or flip, got 'rotate'/);
     model.dispose();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

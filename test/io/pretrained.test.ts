@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadPretrained, PRETRAINED_MODEL_DIR } from '../../src/io/pretrained';
 import { Facial, SAMPLE_CSV_PATH } from '../../src/facial';
 import { evaluateModel } from '../../src/evaluation/verify';
+import { predict } from '../../src/evaluation/predict';
 import { EMOTIONS } from '../../src/data/emotions';
 import { ROOT } from '../helpers/paths';
 
@@ -44,4 +45,22 @@ test('facial predict with no --model uses the shipped model and prints the emoti
   assert.deepEqual(Object.keys(p), [...EMOTIONS]);
   assert.ok(Math.abs(Object.values(p).reduce((a, b) => a + b, 0) - 1) < 1e-4);
   assert.equal(predictions[0].emotion, Object.entries(p).sort((a, b) => b[1] - a[1])[0][0]);
+});
+
+test("loadPretrained's classify averages each face with its mirror unless told otherwise", async () => {
+  await tf.setBackend('cpu');
+  const face = path.join(ROOT, 'examples', 'browser', 'face.png');
+  const pretrained = await loadPretrained();
+  const [byDefault] = await pretrained.classify([face]);
+  const [none] = await pretrained.classify([face], { tta: 'none' });
+  const [flip] = await predict(pretrained.model, [face], { tta: 'flip' });
+  const [plain] = await predict(pretrained.model, [face]);
+  assert.ok(byDefault.ok && none.ok && flip.ok && plain.ok);
+  assert.deepEqual(byDefault.probabilities, flip.probabilities);
+  assert.deepEqual(none.probabilities, plain.probabilities);
+  assert.ok(
+    flip.probabilities.some((p, c) => Math.abs(p - plain.probabilities[c]) > 1e-4),
+    'the mirror changes the answer',
+  );
+  pretrained.model.dispose();
 });
