@@ -49,8 +49,10 @@ fi
 if [ ! -f "$run_dir/plan.env" ]; then
   [ -f "$data" ] || { echo "long-run: FER2013 not found at '$data' (set DATA)" >&2; exit 2; }
   card="$repo/models/fer2013-resnet50-48/MODEL_CARD.md"
-  # The card says "... images seen (2.61 epochs) ..." for the whole history of the shipped weights.
-  shipped=$(grep -oE '\(([0-9]+(\.[0-9]+)?) epochs\)' "$card" | head -n 1 | tr -d '()a-z ') || true
+  # The card says "Epochs in all: N" for the whole history of the shipped weights (the first
+  # card, before that line existed, said "images seen (N epochs)").
+  shipped=$(grep -oE 'Epochs in all: [0-9.]+[0-9]' "$card" | head -n 1 | grep -oE '[0-9.]+$') ||
+    shipped=$(grep -oE '\(([0-9]+(\.[0-9]+)?) epochs\)' "$card" | head -n 1 | tr -d '()a-z ') || true
   [ -n "$shipped" ] || { echo "long-run: no '(N epochs)' in $card" >&2; exit 2; }
   epochs=${EPOCHS:-$(awk -v p="$planned_epochs" -v s="$shipped" 'BEGIN { e = p - s; print (e == int(e) ? e : int(e) + 1) }')}
   commit=$(git -C "$repo" rev-parse HEAD)
