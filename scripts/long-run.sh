@@ -4,6 +4,8 @@
 #
 #   bash scripts/long-run.sh            # start or resume; prints where the log is
 #   bash scripts/long-run.sh status     # running or not, and the last progress line
+#   bash scripts/long-run.sh ship       # before a stop: ship the best checkpoint if it beats the
+#                                       # shipped model on PublicTest by >= 1 point
 #
 # The run folder lives beside the checkout (../runs/r48-long), outside any work tree, and holds:
 #   worktree/    a git worktree of the commit the run started from, built there, so later edits
@@ -38,6 +40,31 @@ if [ "${1:-}" = status ]; then
   if pid=$(running_pid); then echo "running (pid $pid) in $run_dir"; else echo "not running ($run_dir)"; fi
   grep -E '^(Epoch|Resuming|Epoch [0-9]+/)' "$run_dir/train.log" 2>/dev/null | tail -n 2 || true
   [ -f "$run_dir/r48_log.csv" ] && cat "$run_dir/r48_log.csv"
+  exit 0
+fi
+
+if [ "${1:-}" = ship ]; then
+  # shellcheck disable=SC1091
+  . "$run_dir/plan.env"
+  card="$repo/models/fer2013-resnet50-48/MODEL_CARD.md"
+  # PublicTest accuracy: the run's best epoch (CSVLogger's val_acc, column 5) against the
+  # shipped model's Validation row of the seed's table (the first such row of its card).
+  best=$(awk -F, 'NR > 1 && $5 + 0 > b { b = $5 + 0 } END { printf "%.2f", 100 * b }' "$run_dir/r48_log.csv")
+  shipped=$(grep -m1 -oE '^\| Validation +\| [0-9.]+' "$card" | grep -oE '[0-9.]+$')
+  if ! awk -v b="$best" -v s="$shipped" 'BEGIN { exit !(b >= s + 1) }'; then
+    echo "not shipping: the run's best PublicTest accuracy is $best%, the shipped model's $shipped% (needs +1 point)"
+    exit 0
+  fi
+  echo "shipping: the run's best PublicTest accuracy $best% beats the shipped model's $shipped%"
+  cd "$repo"
+  npm run build >/dev/null
+  nice -n 5 npx ts-node scripts/ship-model.ts --model "$run_dir/r48_best" --log "$run_dir/r48_log.csv" \
+    --state "$run_dir/r48_state" --data "$data" --quantize uint8 --batch_size 32 \
+    --engine "wasm-threaded (tfjs-backend-wasm 4.22.0 with this library's training kernels) on the project's 2-vCPU x86-64 machine, no GPU, under nice 19 beside the sessions' own work" \
+    --recipe "raghakot's ResNet-50 at 48x48 (L2 1e-4); Adam (0.9, 0.999, eps 1e-7); CosineDecay over the $epochs planned epochs with a linear warm-up from 0 to 1e-3 over 300 steps; augmentation shift-rotate-zoom-flip-erase (the seed's width/height shift 0.1 and horizontal flip, plus rotation +-10 degrees and zoom +-10% as Khaireddin & Chen 2021 and Pramerdorfer & Kampel 2016 used on FER2013, and random erasing with probability 0.5, Zhong et al. 2017, so no one region of the face carries the answer alone); batch 32; checkpoint kept by PublicTest accuracy" \
+    --warm_start "the shipped model of commit ${commit:0:7} ($warm_start_epochs epochs), its weights loaded and trained on with a fresh optimizer and schedule (scripts/long-run.sh)" \
+    --warm_start_epochs "$warm_start_epochs" \
+    --notes "Command: bash scripts/long-run.sh (facial train --backend wasm --model resnet50-anysize --size 48 --optimizer adam --lr 1e-3 --batch_size 32 --epochs $epochs --schedule cosine --warmup 300 --augment shift-rotate-zoom-flip-erase --monitor val_acc --checkpoint_every 10 --seed $seed --model_weights warm-start --resume), resumed across work stops; shipped mid-run by bash scripts/long-run.sh ship."
   exit 0
 fi
 

@@ -80,8 +80,9 @@ function main(): void {
   const minutes = state.elapsedMs / 60_000;
   const warmEpochs = Number(flags.warm_start_epochs);
   if (!(warmEpochs >= 0)) throw new Error(`--warm_start_epochs must be a number >= 0, got '${flags.warm_start_epochs}'`);
-  const runEpochs = images / 28709;
   const bestEpoch = log.reduce((b, r) => (r.val_acc > b.val_acc ? r : b), log[0]);
+  // The chosen checkpoint is the end of its epoch: the epochs after it in the log did not shape it.
+  const runEpochs = Math.min(images / 28709, bestEpoch.epoch + 1);
   const files = fs.readdirSync(out).sort();
   const mib = files.reduce((s, f) => s + fs.statSync(path.join(out, f)).size, 0) / 2 ** 20;
 
@@ -111,7 +112,7 @@ used to choose. Input: the 48x48 grey face as stored, \`x / 255 - 0.5\`.
 ## Training
 - Recipe: ${flags.recipe}
 - Epochs in all: ${(warmEpochs + runEpochs).toFixed(2)}${warmEpochs > 0 ? ` (${warmEpochs} before this run, ${runEpochs.toFixed(2)} in it)` : ''}.
-${flags.warm_start ? `- Warm start: ${flags.warm_start}\n` : ''}- Batch ${batch}, seed ${state.seed}; ${images.toLocaleString('en-US')} images seen in this run (${runEpochs.toFixed(2)} epochs) in ${minutes.toFixed(0)} minutes of wall time (${(images / (state.elapsedMs / 1000)).toFixed(1)} images/s).
+${flags.warm_start ? `- Warm start: ${flags.warm_start}\n` : ''}- Batch ${batch}, seed ${state.seed}; ${images.toLocaleString('en-US')} images seen in this run so far (${(images / 28709).toFixed(2)} epochs) in ${minutes.toFixed(0)} minutes of wall time (${(images / (state.elapsedMs / 1000)).toFixed(1)} images/s).
 - Engine: ${flags.engine}.
 ${flags.notes ? `- ${flags.notes}\n` : ''}
 PublicTest accuracy per epoch (from the run's CSV log; the last epoch may be partial, cut by the time budget):
