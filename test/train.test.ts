@@ -155,3 +155,29 @@ test('a tf.data.Dataset of {xs, ys} batches trains too', async () => {
   model.dispose();
   tf.dispose([xs, ys]);
 });
+
+test("tfjs's own callbacks get the model: tf.callbacks.earlyStopping and a tf.Callback subclass stop the run", async () => {
+  await tf.setBackend('cpu');
+  const train = tinyData(24, 1);
+  const run = async (callback: tf.Callback) => {
+    const { history, model } = await trainResnet50(fromTensors(train.xs, train.ys, { batchSize: 8, seed: 3 }), {
+      model: tinyModel(),
+      optimizer: 'adam',
+      epochs: 5,
+      verbose: 0,
+      seed: 3,
+      callbacks: [callback],
+    });
+    model.dispose();
+    return history.loss.length;
+  };
+  // A baseline no loss can beat: patience 2 stops after the second epoch, as tfjs and Keras do.
+  assert.equal(await run(tf.callbacks.earlyStopping({ monitor: 'loss', baseline: -1, patience: 2 })), 2);
+  class StopAfterFourth extends tf.Callback {
+    async onEpochEnd(epoch: number) {
+      if (epoch === 3) this.model.stopTraining = true;
+    }
+  }
+  assert.equal(await run(new StopAfterFourth()), 4);
+  tf.dispose([train.xs, train.ys]);
+});

@@ -145,10 +145,39 @@ export interface CustomCallbackArgs {
   onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
 }
 
-/** Wraps a tfjs-style callback object (or tf.CustomCallback) so the loop can call it like the rest. */
+/** What tfjs's own callbacks (tf.callbacks.earlyStopping(), subclasses of tf.Callback) add to the hooks. */
+interface TfjsCallback extends CustomCallbackArgs {
+  setModel(model: unknown): void;
+  setParams?(params: Record<string, unknown>): void;
+}
+
+function isTfjsCallback(c: CustomCallbackArgs): c is TfjsCallback {
+  return typeof (c as Partial<TfjsCallback>).setModel === 'function';
+}
+
+/**
+ * Wraps a tfjs-style callback object (or tf.CustomCallback) so the loop can call it like the
+ * rest. tfjs's own callbacks (tf.Callback subclasses such as tf.callbacks.earlyStopping()) read
+ * `this.model` and stop a run with `this.model.stopTraining = true`, so they are given the model
+ * with that one property bound to this run's stop flag, and Keras's params.
+ */
 export class UserCallback extends Callback {
   constructor(private readonly fns: CustomCallbackArgs) {
     super();
+  }
+  setContext(ctx: TrainingContext): void {
+    super.setContext(ctx);
+    if (!isTfjsCallback(this.fns)) return;
+    const model = new Proxy(ctx.model, {
+      get: (target, key, receiver) => (key === 'stopTraining' ? ctx.stopTraining : Reflect.get(target, key, receiver)),
+      set: (target, key, value, receiver) => {
+        if (key !== 'stopTraining') return Reflect.set(target, key, value, receiver);
+        ctx.stopTraining = !!value;
+        return true;
+      },
+    });
+    this.fns.setModel(model);
+    this.fns.setParams?.({ epochs: ctx.params.epochs, steps: ctx.params.steps, verbose: ctx.verbose });
   }
   async onTrainBegin(logs?: Logs) {
     await this.fns.onTrainBegin?.(logs);
