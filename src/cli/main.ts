@@ -4,6 +4,8 @@
  * its own file and registers itself on the program; this file only adds what every
  * subcommand shares (--backend / FACIAL_BACKEND) and turns errors into one clear line.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { BACKEND_NAMES, selectBackend } from '../engine/select';
 import { register as registerPreprocess } from './preprocess';
@@ -15,7 +17,13 @@ import { register as registerBench } from './bench';
 import { register as registerExport } from './export';
 
 const program = new Command();
-program.name('facial').description('Train and use ResNet-50 facial-expression classifiers on FER2013 (TensorFlow.js)').showHelpAfterError();
+// package.json sits two folders up from both src/cli/ and dist/cli/.
+const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+program
+  .name('facial')
+  .description('Train and use ResNet-50 facial-expression classifiers on FER2013 (TensorFlow.js)')
+  .version(version)
+  .showHelpAfterError();
 
 for (const register of [
   registerPreprocess,

@@ -3,6 +3,7 @@
  * embedded) with the same pictures as PNG files: training curves from the CSVLogger log,
  * confusion matrix, per-class bars and the misclassified test faces.
  */
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { ModelKind } from '../models/registry';
 import { readTrainingLog, writeReport } from '../evaluation/report';
@@ -12,8 +13,13 @@ interface ReportFlags extends Omit<VerifyFlags, 'model_weights' | 'model'> {
   model?: string;
   model_kind?: ModelKind;
   log?: string;
-  out: string;
+  out?: string;
   faces: number;
+}
+
+/** The default report folder: beside a named model (`runs/r48_best` -> `runs/r48_best_report`), in the current folder for the shipped one. */
+export function defaultReportFolder(model: string | undefined): string {
+  return model ? `${model.replace(/[\\/]+$/, '').replace(/\.json$/, '')}_report` : path.join('.', 'fer2013-resnet50-48_report');
 }
 
 /** Adds the report subcommand to `program`. */
@@ -22,17 +28,21 @@ export function register(program: Command): void {
     .command('report')
     .description('score a model and write an HTML report with training curves, confusion matrix, class scores and misclassified faces');
   addVerifyOptions(cmd, { pathFlag: '--model', kindFlag: '--model_kind' })
-    .requiredOption('--out <dir>', 'folder for index.html and the PNG files')
+    .option(
+      '--out <dir>',
+      'folder for index.html and the PNG files (default: MODEL_report beside the model, ./fer2013-resnet50-48_report for the shipped one)',
+    )
     .option('--log <csv>', 'training log written by the CSVLogger (epoch,loss,acc,val_loss,val_acc,lr)')
     .option('--faces <n>', 'most misclassified faces to show', (v: string) => Number(v), 36)
     .action(async (flags: ReportFlags) => {
       const log = flags.log ? readTrainingLog(flags.log) : undefined; // a bad log fails before the long scoring
-      checkWritableFolder(flags.out, '--out'); // and so does a folder the report could not be written to
+      const out = flags.out ?? defaultReportFolder(flags.model);
+      checkWritableFolder(out, '--out'); // and so does a folder the report could not be written to
       const verifyFlags: VerifyFlags = { ...flags, model_weights: flags.model, model: flags.model_kind };
       const { trained, facial, results } = await runVerify(verifyFlags);
       try {
         process.stdout.write(formatTables(results, flags.tta));
-        const files = await writeReport(flags.out, {
+        const files = await writeReport(out, {
           results,
           faces: facial,
           log,
