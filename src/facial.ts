@@ -72,7 +72,7 @@ function resolveCsvPath(csvPath: string | undefined): string {
   if (!sampleNoticeShown) {
     sampleNoticeShown = true;
     process.stderr.write(
-      `facial: ${DEFAULT_CSV_PATH} not found; using the embedded FER2013 sample ${SAMPLE_CSV_PATH} (pass csvPath for the full dataset)\n`,
+      `facial: ${DEFAULT_CSV_PATH} not found; using the embedded FER2013 sample ${SAMPLE_CSV_PATH} (--data PATH on the command line, csvPath in code, for the full dataset)\n`,
     );
   }
   return SAMPLE_CSV_PATH;
