@@ -26,6 +26,7 @@ import {
 } from './data/fer-csv';
 import { prepareFaceNormalisedInto } from './data/resize';
 import { PARALLEL_FILL, fillFacesParallel } from './data/parallel-fill';
+import { capability } from './engine/capabilities';
 
 export type { SplitName } from './data/fer-csv';
 
@@ -56,12 +57,6 @@ export const DEFAULT_CSV_PATH = 'fer2013/fer2013.csv';
 
 /** The embedded stratified sample, resolved from the package root (works from src/ and dist/). */
 export const SAMPLE_CSV_PATH = path.resolve(__dirname, '..', 'data', 'fer2013-sample.csv.gz');
-
-/**
- * Most image data the wasm backend is asked to hold as full tensors. Its heap is capped
- * at 4 GB for everything, and the model, optimizer state and activations need the rest.
- */
-export const WASM_DATA_LIMIT_BYTES = 2 * 1024 ** 3;
 
 let sampleNoticeShown = false;
 
@@ -163,11 +158,13 @@ export class Facial {
 
   private checkFullTensorsFit(): void {
     const needed = this.fullTensorBytes();
-    if ((tf.getBackend() ?? '').startsWith('wasm') && needed > WASM_DATA_LIMIT_BYTES) {
+    // The engine of the active backend says how much it can hold (the wasm heap); others have no such bound.
+    const limit = capability('dataLimitBytes');
+    if (limit !== undefined && needed > limit) {
       const gb = (b: number) => (b / 1024 ** 3).toFixed(2);
       throw new Error(
         `Facial: the full ${this.size}x${this.size} float32 tensors need ${needed} bytes (${gb(needed)} GiB), ` +
-          `more than the wasm backend can hold beside a model (limit ${gb(WASM_DATA_LIMIT_BYTES)} GiB of its 4 GiB heap); ` +
+          `more than the ${tf.getBackend()} backend can hold beside a model (limit ${gb(limit)} GiB of its memory); ` +
           `use { compact: true } and batch(), load fewer splits, or set a limit`,
       );
     }

@@ -52,14 +52,13 @@ function randomImages(batch: number, size: number): tf.Tensor4D {
 }
 
 /**
- * Training batch for a case. At 200x200 a training step holds ~0.75 GB of activations per
- * image, and the wasm backends' heap stops at 4 GB (wasm32), so there the Keras-style case
- * trains at batch 4 (measured to fit; 8 does not, and a failed attempt leaves the heap too
- * fragmented to retry in the same process).
+ * Training batch for a case: the case's, within what the engine says is worth trying at that
+ * size (the wasm heap at 200x200) and what the device's buffers hold (WebGPU).
  */
 function trainBatchFor(c: BenchCase, forced: boolean, limit: BatchLimit | undefined): number {
   if (forced) return c.batch;
-  if (tf.getBackend().startsWith('wasm') && c.size >= 197) return Math.min(c.batch, 4);
+  const cap = capability('trainBatchCap')?.(c.size);
+  if (cap !== undefined) return Math.min(c.batch, cap);
   return limit ? Math.max(1, Math.min(c.batch, limit.maxBatch)) : c.batch; // a device's buffer limit (WebGPU)
 }
 

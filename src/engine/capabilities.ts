@@ -1,8 +1,9 @@
 /**
- * The one interface between the core and the compute engines. An engine (engine/wasm/, later
- * engine/webgpu/) registers the fast paths it has for the backends it serves; the layers and
- * regularisers ask for a capability by name and fall back to plain tfjs ops when the active
- * backend has none. So the core never imports an engine, and works with none registered.
+ * The one interface between the core and the compute engines. An engine (engine/wasm/,
+ * engine/webgpu/) registers the fast paths and the limits it has for the backends it serves;
+ * the core asks for a capability by name (never for a backend by name) and falls back to plain
+ * tfjs ops, and to no limit, when the active backend has none. So the core never imports an
+ * engine, and works with none registered.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -27,6 +28,24 @@ export interface EngineCapabilities {
    * a GPU that ran out of memory goes on computing with invalid buffers, and nothing is said.
    */
   takeDeviceError?(): string | null;
+  /**
+   * Most bytes of image data to hold as full tensors beside a model (the wasm backends: their
+   * heap is capped at 4 GiB for everything). A larger load is refused before allocating.
+   */
+  dataLimitBytes?: number;
+  /**
+   * Whether inference should fold BatchNormalization into the convolutions (models/inference.ts):
+   * true where the fused convolution is one fast kernel (XNNPACK on wasm); elsewhere it was
+   * measured to gain nothing (WebGPU) or not measured.
+   */
+  foldsBatchNorm?: boolean;
+  /**
+   * The largest training batch worth trying at `imageSize` when nothing else bounds it (the wasm
+   * heap: a failed attempt leaves it too fragmented to retry in the same process).
+   */
+  trainBatchCap?(imageSize: number): number | undefined;
+  /** Whether a tensor can be read synchronously in this process (false: WebGPU in Node, which has no OffscreenCanvas). */
+  readsSync?(): boolean;
 }
 
 /** What bounds the batch on a device, as engine capability `batchLimit` reports it. */

@@ -4,10 +4,11 @@
  * these helpers serve the few public APIs that are synchronous by contract (sklearn-style metrics).
  */
 import * as tf from '@tensorflow/tfjs';
+import { capability } from './capabilities';
 
-/** True when the active backend can read a tensor synchronously in this process. */
+/** True when the active backend can read a tensor synchronously in this process (its engine says otherwise). */
 export function canReadSync(): boolean {
-  return !(tf.getBackend() === 'webgpu' && typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined');
+  return capability('readsSync')?.() ?? true;
 }
 
 /**

@@ -232,11 +232,12 @@ export function inferenceBatchSize(model: tf.LayersModel, requested: number): nu
 }
 
 /**
- * A predictor for `model`: the BN-folded program on the wasm backends (where the fused
- * convolution pays), `model.predict` elsewhere. Same signature either way; dispose() when done.
+ * A predictor for `model`: the BN-folded program where the engine says the fused convolution
+ * pays (capability foldsBatchNorm), `model.predict` elsewhere. Same signature either way;
+ * dispose() when done.
  */
 export function fastPredictor(model: tf.LayersModel): { predict(x: tf.Tensor): tf.Tensor; dispose(): void } {
-  if (!tf.getBackend().startsWith('wasm')) {
+  if (!capability('foldsBatchNorm')) {
     return { predict: (x) => model.predict(x) as tf.Tensor, dispose: () => undefined };
   }
   return compileForInference(model);

@@ -1,6 +1,6 @@
 /**
- * The training objective, shared by every step implementation (makeTrainStep and the wasm
- * data-parallel trainer) so they cannot drift apart.
+ * The training objective, kept apart from the step (makeTrainStep) so that any other step
+ * implementation shares it rather than drifting from it.
  */
 import * as tf from '@tensorflow/tfjs';
 

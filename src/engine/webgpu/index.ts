@@ -20,5 +20,7 @@ registerEngine({
   capabilities: {
     batchLimit: (model: tf.LayersModel) => batchLimit(model, webGpuLimits()!),
     takeDeviceError,
+    // tfjs-backend-webgpu reads synchronously only through an OffscreenCanvas, which Node lacks.
+    readsSync: () => typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined',
   },
 });
