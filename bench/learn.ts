@@ -17,7 +17,7 @@ import { fromFacial } from '../src/data/data-source';
 import { ImageDataGenerator } from '../src/data/image-generator';
 import { trainResnet50 } from '../src/train';
 import { evaluateModel } from '../src/evaluation/verify';
-import { AUGMENTATIONS } from '../src/training/recipes';
+import { AUGMENTATIONS } from '../src/data/augmentations';
 
 /** Stops training after the batch during which the deadline passed; counts images. */
 class WallClock extends Callback {

@@ -27,6 +27,7 @@ import {
 import { prepareFaceNormalisedInto } from './data/resize';
 import { PARALLEL_FILL, fillFacesParallel } from './data/parallel-fill';
 import { capability } from './engine/capabilities';
+import { countClasses, oneHot } from './data/labels';
 
 export type { SplitName } from './data/fer-csv';
 
@@ -207,11 +208,7 @@ export class Facial {
   }
 
   private oneHot(split: SplitName, indices: ArrayLike<number> | null): tf.Tensor2D {
-    const labels = this.rawOrThrow(split).labels;
-    const n = indices ? indices.length : labels.length;
-    const ys = new Float32Array(n * NUM_CLASSES);
-    for (let k = 0; k < n; k++) ys[k * NUM_CLASSES + labels[indices ? indices[k] : k]] = 1;
-    return tf.tensor2d(ys, [n, NUM_CLASSES], 'float32');
+    return oneHot(this.rawOrThrow(split).labels, NUM_CLASSES, indices ?? undefined);
   }
 
   private rawOrThrow(split: SplitName): FerSplitRaw {
@@ -233,9 +230,7 @@ export class Facial {
 
   /** Rows per class (7 counts) in `split`. */
   classCounts(split: SplitName): number[] {
-    const counts = new Array<number>(NUM_CLASSES).fill(0);
-    for (const label of this.labels(split)) counts[label]++;
-    return counts;
+    return countClasses(this.labels(split), NUM_CLASSES);
   }
 
   /**

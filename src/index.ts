@@ -52,7 +52,8 @@ export {
 } from './training/callbacks';
 export { CosineDecay, CosineDecayConfig, LearningRateSchedule } from './training/schedules';
 export { trainOnFer2013, Fer2013TrainOptions, Fer2013TrainRun } from './training/fer2013-run';
-export { SEED_RECIPES, AUGMENTATIONS, AugmentationName, SEED_PLATEAU } from './training/recipes';
+export { SEED_RECIPES, SEED_PLATEAU } from './training/recipes';
+export { AUGMENTATIONS, AugmentationName } from './data/augmentations';
 
 // Files: Keras .h5 weights, tfjs model folders (quantized, sharded), trained and shipped models.
 export { loadKerasWeights, saveKerasWeights } from './io/keras-h5';

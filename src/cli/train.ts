@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainResult } from '../train';
 import { trainOnFer2013 } from '../training/fer2013-run';
-import type { AugmentationName } from '../training/recipes';
+import type { AugmentationName } from '../data/augmentations';
 import type { ModelKind } from '../models/registry';
 import type { QuantizeDtype } from '../io/quantize';
 import { choiceFlag, modelKindFlag, positiveInt, positiveNumber, quantizeFlag } from './flags';

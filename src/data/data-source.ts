@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SplitName } from '../data/fer-csv';
 import { mixSeed, mulberry32, shuffledIndices } from './image-transform';
+import { countClasses } from './labels';
 
 /** One batch of inputs [N,h,w,c] and one-hot targets [N,classes]; the consumer disposes both. */
 export interface Batch {
@@ -106,12 +107,10 @@ export function fromTensors(xs: tf.Tensor4D, ys: tf.Tensor2D, opts: BatchingOpti
     numBatches: Math.ceil(n / batchSize),
     imageSize: xs.shape[1] === xs.shape[2] ? xs.shape[1] : undefined,
     classCounts: async () => {
-      const counts = new Array<number>(ys.shape[1]).fill(0);
       const am = ys.argMax(-1);
       const ids = await am.data();
       am.dispose();
-      for (const id of ids) counts[id]++;
-      return counts;
+      return countClasses(ids, ys.shape[1]);
     },
     async *batches(epoch: number, fromBatch = 0) {
       const order = epochOrder(n, shuffle, seed, epoch);

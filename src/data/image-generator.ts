@@ -16,6 +16,7 @@ import { resizeBilinear } from './resize';
 import { Batch, DataSource, epochOrder } from './data-source';
 import { applyTransform, FillMode, IDENTITY_TRANSFORM, mixSeed, mulberry32, randomErase, RandomErasingConfig, TransformParams } from './image-transform';
 import { canReadSync } from '../engine/read';
+import { countClasses, oneHot } from './labels';
 
 export { FillMode, RandomErasingConfig, TransformParams } from './image-transform';
 
@@ -211,12 +212,6 @@ export class ImageDataGenerator {
   }
 }
 
-function oneHot(labels: ArrayLike<number>, numClasses: number): tf.Tensor2D {
-  const y = new Float32Array(labels.length * numClasses);
-  for (let i = 0; i < labels.length; i++) y[i * numClasses + labels[i]] = 1;
-  return tf.tensor2d(y, [labels.length, numClasses]);
-}
-
 /**
  * `flow(x, y)`: a DataSource over in-memory arrays, copied out of the tensors once: at once where
  * the backend reads synchronously, else (WebGPU in Node) at the first batch, so keep the tensors
@@ -263,10 +258,7 @@ export class ArrayFlow implements DataSource {
   }
 
   async classCounts(): Promise<number[]> {
-    const { labels } = await this.load();
-    const counts = new Array<number>(this.numClasses).fill(0);
-    for (const l of labels) counts[l]++;
-    return counts;
+    return countClasses((await this.load()).labels, this.numClasses);
   }
 
   async *batches(epoch: number, fromBatch = 0): AsyncIterableIterator<Batch> {
@@ -326,9 +318,7 @@ export class DirectoryFlow implements DataSource {
   get skipped(): number { return this.skippedFiles.size; }
 
   classCounts(): number[] {
-    const counts = new Array<number>(this.classes.length).fill(0);
-    for (const l of this.labels) counts[l]++;
-    return counts;
+    return countClasses(this.labels, this.classes.length);
   }
 
   /** Reads (async I/O) and decodes one batch's files into 0..255 grayscale floats at targetSize. */

@@ -6,8 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FER_SIZE, NUM_CLASSES } from '../data/emotions';
-import { resnet50 } from '../resnet50';
-import { resnet50AnySize } from '../resnet50-anysize';
+import { resnet50, RESNET50_MIN_SIZE } from '../resnet50';
+import { resnet50AnySize, RESNET50_ANYSIZE_MIN_SIZE } from '../resnet50-anysize';
+import type { AugmentationName } from '../data/augmentations';
 
 /** The names of the model kinds. */
 export type ModelKind = 'resnet50' | 'resnet50-anysize';
@@ -31,8 +32,8 @@ export interface ModelSpec {
   minSize: number;
   /** Builds the network at `size` x `size` x 1 with 7 outputs. */
   build(size: number, seed?: number): tf.LayersModel;
-  /** The seed's augmentation recipe for it (see training/recipes.ts). */
-  augmentation: 'shift-flip' | 'shear-zoom-flip';
+  /** The seed's augmentation recipe for it (see data/augmentations.ts). */
+  augmentation: AugmentationName;
   /** Where `facial train` writes by default. */
   defaultPrefix: string;
 }
@@ -51,7 +52,7 @@ export const MODELS: Record<ModelKind, ModelSpec> = {
     name: 'resnet50',
     description: "Keras's ResNet50 with the seed's head (fc1000 softmax, LeakyReLU, Dense 128, Dense 7), >= 197 px",
     defaultSize: 200,
-    minSize: 197,
+    minSize: RESNET50_MIN_SIZE,
     // Dropout in the head as the seed trained its published weights; it has no weights and is
     // off at inference, so this is also the network a .h5 file is loaded into.
     build: (size, seed) => resnet50({ inputShape: [size, size, 1], head: 'seed', headDropout: true, seed }),
@@ -62,7 +63,7 @@ export const MODELS: Record<ModelKind, ModelSpec> = {
     name: 'resnet50-anysize',
     description: "raghakot's any-size ResNet-50, >= 32 px",
     defaultSize: FER_SIZE,
-    minSize: 32,
+    minSize: RESNET50_ANYSIZE_MIN_SIZE,
     build: (size, seed) => resnet50AnySize({ inputShape: [size, size, 1], classes: NUM_CLASSES, seed }),
     augmentation: 'shift-flip',
     defaultPrefix: 'resnet50_48',

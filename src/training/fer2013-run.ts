@@ -18,7 +18,8 @@ import { evaluateModel, EvaluationResults } from '../evaluation/verify';
 import { Callback, CSVLogger, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN } from './callbacks';
 import { CosineDecay } from './schedules';
 import { findTrainState } from './train-state';
-import { AUGMENTATIONS, AugmentationName, Fer2013TrainOptions, isAugmentationName, SEED_PLATEAU } from './recipes';
+import { Fer2013TrainOptions, SEED_PLATEAU } from './recipes';
+import { AUGMENTATIONS, AugmentationName, isAugmentationName } from '../data/augmentations';
 
 export type { Fer2013TrainOptions } from './recipes';
 
