@@ -6,9 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES } from './data/emotions';
-import { KerasLayerNames, SeedSequence } from './models/layer-factory';
-// tfjs-layers' BatchNormalization with a one-kernel training path on wasm (same class name and weights).
-import { batchNormalization } from './models/batch-normalization';
+import { apply, BuildContext, buildContext, checkShapeIntegers, conv2d, kerasBatchNorm, relu } from './models/layer-factory';
 // Keras's L1L2 with a one-multiply gradient (same class name and config).
 import { l2 } from './models/regularizers';
 
@@ -34,15 +32,6 @@ const L2_WEIGHT_DECAY = 1e-4;
  * unnamed layers (conv2d_1, batch_normalization_1, ...), counted in creation order, so
  * they are stable and a file saved from such a session also loads by name.
  */
-interface BuildContext {
-  names: KerasLayerNames;
-  seeds: SeedSequence;
-}
-
-function apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor {
-  return layer.apply(x) as tf.SymbolicTensor;
-}
-
 function conv(
   ctx: BuildContext,
   filters: number,
@@ -50,23 +39,21 @@ function conv(
   strides: number | [number, number] = 1,
   padding: 'same' | 'valid' = 'same',
 ): tf.layers.Layer {
-  return tf.layers.conv2d({
+  return conv2d({
     filters,
     kernelSize,
     strides,
     padding,
-    useBias: true,
     name: ctx.names.next('conv2d'),
     kernelInitializer: ctx.seeds.heNormal(),
-    biasInitializer: 'zeros',
     kernelRegularizer: l2({ l2: L2_WEIGHT_DECAY }),
   });
 }
 
 /** _bn_relu: BN (Keras defaults) then ReLU. */
 function bnRelu(ctx: BuildContext, x: tf.SymbolicTensor): tf.SymbolicTensor {
-  x = apply(batchNormalization({ axis: 3, momentum: 0.99, epsilon: 1e-3, name: ctx.names.next('batch_normalization') }), x);
-  return apply(tf.layers.activation({ activation: 'relu', name: ctx.names.next('activation') }), x);
+  x = apply(kerasBatchNorm(ctx.names.next('batch_normalization')), x);
+  return apply(relu(ctx), x);
 }
 
 /** _bn_relu_conv: the pre-activation unit. */
@@ -132,16 +119,12 @@ function residualBlock(
  */
 export function resnet50AnySize(opts: ResNet50AnySizeOptions): tf.LayersModel {
   const { inputShape, classes = NUM_CLASSES } = opts;
-  const [h, w, c] = inputShape;
-  if (![h, w, c].every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(
-      `resnet50AnySize: inputShape must be three positive integers [height, width, channels], got [${inputShape.join(', ')}]`,
-    );
-  }
+  checkShapeIntegers('resnet50AnySize', inputShape);
+  const [h, w] = inputShape;
   if (h < RESNET50_ANYSIZE_MIN_SIZE || w < RESNET50_ANYSIZE_MIN_SIZE) {
     throw new Error(`resnet50AnySize: input ${h}x${w} is too small; height and width must be at least ${RESNET50_ANYSIZE_MIN_SIZE}`);
   }
-  const ctx: BuildContext = { names: new KerasLayerNames(), seeds: new SeedSequence(opts.seed) };
+  const ctx = buildContext(opts.seed);
 
   const input = tf.input({ shape: inputShape, name: 'input_1' });
   // _conv_bn_relu stem, then a 'same' max pool (unlike Keras's valid one).

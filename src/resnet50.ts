@@ -6,9 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES } from './data/emotions';
-import { KerasLayerNames, SeedSequence } from './models/layer-factory';
-// tfjs-layers' BatchNormalization with a one-kernel training path on wasm (same class name and weights).
-import { batchNormalization } from './models/batch-normalization';
+import { apply, BuildContext, buildContext, checkShapeIntegers, conv2d as kerasConv2d, kerasBatchNorm, relu } from './models/layer-factory';
 
 /** Options of the Keras-style ResNet-50 factory. */
 export interface ResNet50Options {
@@ -61,12 +59,6 @@ const STAGES: StageSpec[] = [
   { stage: 5, filters: [512, 512, 2048], blocks: 'abc', strides: 2 },
 ];
 
-/** Everything a block needs besides its input: names, seeds. */
-interface BuildContext {
-  names: KerasLayerNames;
-  seeds: SeedSequence;
-}
-
 function conv2d(
   ctx: BuildContext,
   filters: number,
@@ -75,29 +67,7 @@ function conv2d(
   strides = 1,
   padding: 'valid' | 'same' = 'valid',
 ): tf.layers.Layer {
-  // Keras's Conv2D defaults: glorot_uniform kernel, zero bias kept (tfjs would pick glorotNormal).
-  return tf.layers.conv2d({
-    filters,
-    kernelSize,
-    strides,
-    padding,
-    name,
-    useBias: true,
-    kernelInitializer: ctx.seeds.glorotUniform(),
-    biasInitializer: 'zeros',
-  });
-}
-
-function batchNorm(name: string): tf.layers.Layer {
-  return batchNormalization({ axis: 3, momentum: 0.99, epsilon: 1e-3, name });
-}
-
-function relu(ctx: BuildContext): tf.layers.Layer {
-  return tf.layers.activation({ activation: 'relu', name: ctx.names.next('activation') });
-}
-
-function apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor {
-  return layer.apply(x) as tf.SymbolicTensor;
+  return kerasConv2d({ filters, kernelSize, strides, padding, name, kernelInitializer: ctx.seeds.glorotUniform() });
 }
 
 /**
@@ -114,15 +84,15 @@ function residualBranch(
 ): tf.SymbolicTensor {
   const [filters1, filters2, filters3] = filters;
   let x = apply(conv2d(ctx, filters1, 1, `${prefix.conv}2a`, strides), input);
-  x = apply(batchNorm(`${prefix.bn}2a`), x);
+  x = apply(kerasBatchNorm(`${prefix.bn}2a`), x);
   x = apply(relu(ctx), x);
 
   x = apply(conv2d(ctx, filters2, kernelSize, `${prefix.conv}2b`, 1, 'same'), x);
-  x = apply(batchNorm(`${prefix.bn}2b`), x);
+  x = apply(kerasBatchNorm(`${prefix.bn}2b`), x);
   x = apply(relu(ctx), x);
 
   x = apply(conv2d(ctx, filters3, 1, `${prefix.conv}2c`), x);
-  return apply(batchNorm(`${prefix.bn}2c`), x);
+  return apply(kerasBatchNorm(`${prefix.bn}2c`), x);
 }
 
 /** Keras's layer-name prefixes of one block, e.g. res2a_branch / bn2a_branch. */
@@ -158,7 +128,7 @@ function convBlock(
   let x = residualBranch(ctx, input, kernelSize, filters, prefix, strides);
 
   let shortcut = apply(conv2d(ctx, filters[2], 1, `${prefix.conv}1`, strides), input);
-  shortcut = apply(batchNorm(`${prefix.bn}1`), shortcut);
+  shortcut = apply(kerasBatchNorm(`${prefix.bn}1`), shortcut);
 
   // Same operand order as Keras (add([x, shortcut])): it decides model.layers order,
   // which by-order weight loading depends on.
@@ -175,10 +145,8 @@ function finalMapSize(side: number): number {
 }
 
 function checkInputShape(inputShape: [number, number, number]): void {
-  const [h, w, c] = inputShape;
-  if (![h, w, c].every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`resnet50: inputShape must be three positive integers [height, width, channels], got [${inputShape.join(', ')}]`);
-  }
+  checkShapeIntegers('resnet50', inputShape);
+  const [h, w] = inputShape;
   if (finalMapSize(h) < 7 || finalMapSize(w) < 7) {
     throw new Error(
       `resnet50: input ${h}x${w} is too small; the Keras 2.1 ResNet50's fixed 7x7 avg_pool ` +
@@ -206,11 +174,11 @@ export function resnet50(opts: ResNet50Options): tf.LayersModel {
   } else if (head !== 'none') {
     throw new Error(`resnet50: unknown head '${head as string}' (expected 'none' or 'seed')`);
   }
-  const ctx: BuildContext = { names: new KerasLayerNames(), seeds: new SeedSequence(opts.seed) };
+  const ctx = buildContext(opts.seed);
 
   const imgInput = tf.input({ shape: inputShape, name: 'input_1' });
   let x = apply(conv2d(ctx, 64, 7, 'conv1', 2, 'same'), imgInput);
-  x = apply(batchNorm('bn_conv1'), x);
+  x = apply(kerasBatchNorm('bn_conv1'), x);
   x = apply(relu(ctx), x);
   x = apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, name: ctx.names.next('max_pooling2d') }), x);
 

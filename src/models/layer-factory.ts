@@ -1,8 +1,11 @@
 /**
- * Small helpers shared by the two ResNet-50 factories: Keras-style layer names and
- * reproducible initializer seeds.
+ * What the two ResNet-50 factories build with: Keras-style layer names, reproducible
+ * initializer seeds, and the layers both use with Keras's defaults (Conv2D with a zero bias,
+ * BatchNormalization, ReLU), so each factory file holds only its architecture.
  */
 import * as tf from '@tensorflow/tfjs';
+// tfjs-layers' BatchNormalization with a one-kernel training path on wasm (same class name and weights).
+import { batchNormalization } from './batch-normalization';
 
 /** A tfjs-layers initializer (the class is not exported under a public name). */
 export type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
@@ -50,5 +53,54 @@ export class SeedSequence {
   /** he_normal (truncated normal, stddev sqrt(2 / fan_in), as in Keras 2.1), seeded. */
   heNormal(): Initializer {
     return tf.initializers.heNormal({ seed: this.next() });
+  }
+}
+
+/** Everything a builder needs besides its input: the names and the seeds handed out so far. */
+export interface BuildContext {
+  names: KerasLayerNames;
+  seeds: SeedSequence;
+}
+
+/** A fresh context: names counted from 1, initializer seeds derived from `seed`. */
+export function buildContext(seed?: number): BuildContext {
+  return { names: new KerasLayerNames(), seeds: new SeedSequence(seed) };
+}
+
+/** `layer.apply(x)` typed for the functional API. */
+export function apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor {
+  return layer.apply(x) as tf.SymbolicTensor;
+}
+
+/** A Conv2D as Keras makes it, with the name, initializer and (optional) regulariser given. */
+export interface ConvSpec {
+  filters: number;
+  kernelSize: number;
+  strides?: number | [number, number];
+  padding?: 'valid' | 'same';
+  name: string;
+  kernelInitializer: Initializer;
+  kernelRegularizer?: ReturnType<typeof tf.regularizers.l2>;
+}
+
+/** Keras's Conv2D defaults where tfjs's differ: the bias is kept, initialised to zeros. */
+export function conv2d(spec: ConvSpec): tf.layers.Layer {
+  return tf.layers.conv2d({ strides: 1, padding: 'valid', ...spec, useBias: true, biasInitializer: 'zeros' });
+}
+
+/** BatchNormalization over channels with Keras's defaults (momentum 0.99, epsilon 1e-3). */
+export function kerasBatchNorm(name: string): tf.layers.Layer {
+  return batchNormalization({ axis: 3, momentum: 0.99, epsilon: 1e-3, name });
+}
+
+/** A ReLU activation layer, auto-named as Keras would (activation_N). */
+export function relu(ctx: BuildContext): tf.layers.Layer {
+  return tf.layers.activation({ activation: 'relu', name: ctx.names.next('activation') });
+}
+
+/** Throws, naming the factory, unless the shape is three positive integers [height, width, channels]. */
+export function checkShapeIntegers(who: string, inputShape: [number, number, number]): void {
+  if (!inputShape.every((d) => Number.isInteger(d) && d > 0) || inputShape.length !== 3) {
+    throw new Error(`${who}: inputShape must be three positive integers [height, width, channels], got [${inputShape.join(', ')}]`);
   }
 }
