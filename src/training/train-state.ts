@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { firstNonFiniteWeight } from '../io/trained-model';
-import { atomicRename } from '../files/atomic';
+import { atomicRename, stagingName } from '../files/atomic';
 import { leftoversOf } from '../files/leftovers';
 
 /** Where in the run a state was taken. */
@@ -111,8 +111,7 @@ export async function saveTrainState(dir: string, model: tf.LayersModel, optimiz
   };
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
-  const tag = `${meta.seq}-${Math.random().toString(36).slice(2, 8)}`;
-  const staged = `${dir}.tmp-${tag}`;
+  const staged = stagingName(dir, 'tmp', meta.seq);
   const stale = candidates(dir).filter((c) => c !== dir);
   try {
     fs.mkdirSync(staged);
@@ -123,7 +122,7 @@ export async function saveTrainState(dir: string, model: tf.LayersModel, optimiz
     fs.rmSync(staged, { recursive: true, force: true });
     throw new Error(`could not write the resume state ${staged}: ${(err as Error).message}`);
   }
-  const old = `${dir}.old-${tag}`;
+  const old = stagingName(dir, 'old', meta.seq);
   if (fs.existsSync(dir)) atomicRename(dir, old);
   atomicRename(staged, dir);
   for (const s of [old, ...stale]) fs.rmSync(s, { recursive: true, force: true });
@@ -147,7 +146,7 @@ export function findTrainState(dir: string): string | null {
  */
 export function adoptTrainState(dir: string, found: string | null): string {
   if (found && found !== dir) {
-    if (fs.existsSync(dir)) atomicRename(dir, `${dir}.old-adopt-${Math.random().toString(36).slice(2, 8)}`);
+    if (fs.existsSync(dir)) atomicRename(dir, stagingName(dir, 'old', 'adopt'));
     atomicRename(found, dir);
   }
   for (const c of candidates(dir)) if (c !== dir) fs.rmSync(c, { recursive: true, force: true });
