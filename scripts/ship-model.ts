@@ -50,7 +50,8 @@ const facial = (...args: string[]) =>
 
 function main(): void {
   const out = path.resolve(flags.out);
-  process.stderr.write(facial('export', flags.model, '--out', out, '--quantize', flags.quantize, '--shard_mb', '4'));
+  // --force: the folder holds the previous model's MODEL_CARD.md, which this script rewrites below.
+  process.stderr.write(facial('export', flags.model, '--out', out, '--quantize', flags.quantize, '--shard_mb', '4', '--force'));
   const full = JSON.parse(facial('verify', '--model_weights', out, '--data', flags.data, '--json')) as Record<string, SplitJson>;
   const sample = JSON.parse(
     facial(
