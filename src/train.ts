@@ -4,9 +4,9 @@
  * over to the loop (training/loop.ts), which never asks which model it trains. The step is
  * training/step.ts: what model.fit's train function does and nothing else.
  */
+import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { DataSource, FacialLike, fromDataset, fromFacial, isDataset, isDataSource } from './data/data-source';
-import * as fs from 'node:fs';
 import { adoptTrainState, describeTrainState, loadTrainState, planResume, removeTrainState, TrainStateMeta } from './training/train-state';
 import { ensureBackend } from './engine/select';
 import { lockPrefix } from './files/lock';
@@ -61,11 +61,11 @@ async function finishedRun(
   const own = typeof opts.model !== 'object';
   try {
     if (!meta.weightsRemoved) {
-      const optimizer = makeOptimizer(typeof opts.optimizer === 'string' ? opts.optimizer : 'sgd');
+      const optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd');
       try {
-        await loadTrainState(dir, model, typeof opts.optimizer === 'object' ? opts.optimizer : optimizer);
+        await loadTrainState(dir, model, optimizer);
       } finally {
-        optimizer.dispose();
+        if (optimizer !== opts.optimizer) optimizer.dispose();
       }
     } else if (finalModel && fs.existsSync(finalModel)) {
       await loadInitialWeights(model, finalModel);
@@ -87,7 +87,8 @@ async function finishedRun(
 /**
  * Trains a ResNet-50 (or `opts.model`) on `data`, validating on the validation split
  * (PublicTest) — never on test. Resolves to Keras's history plus the model. On failure the
- * model and optimizer it made are disposed (a caller's own are left alone).
+ * model and optimizer it made are disposed (a caller's own are left alone). The save prefix
+ * (else the state folder) is locked for the call: another process training there is refused.
  */
 export async function trainResnet50(data: TrainData, opts: TrainOptions = {}): Promise<TrainResult> {
   await ensureBackend();

@@ -3,7 +3,9 @@
  * prefix. Two `facial train --save_prefix P` at once crashed on each other's cleanup or mixed
  * their rows in one log; now the second refuses, naming the first. The file is created with
  * O_EXCL, so of two processes starting together exactly one gets it. A lock whose process is
- * gone (killed, a crash) is stale and taken over.
+ * gone (killed, a crash) is stale and taken over; it is removed only while it still names the
+ * dead process, which leaves one race: two processes taking over the same stale lock within
+ * the same few microseconds.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -67,6 +69,6 @@ export function lockPrefix(prefix: string): () => void {
     }
     // Stale (its process is gone) or unreadable: remove it and try again; of two takers, O_EXCL lets one in.
     if (attempt >= 3) throw new Error(`cannot take the lock ${file}: it keeps reappearing`);
-    fs.rmSync(file, { force: true });
+    if (ownerOf(file) === owner) fs.rmSync(file, { force: true });
   }
 }
