@@ -56,7 +56,7 @@ export interface TrainStateMeta extends TrainPosition {
   specs: tf.io.WeightsManifestEntry[];
   /** The run's settings; absent in states written before they were recorded: then nothing is checked. */
   settings?: RunSettings;
-  /** Set when the run has finished (its epochs or time budget spent, or stopped by a callback). */
+  /** Set once the run has finished (its epochs or time budget spent, or stopped by a callback) and its final model is written. */
   finished?: boolean;
   /** Set when weights.bin was removed at the end of the run: this state only records it. */
   weightsRemoved?: boolean;
@@ -193,10 +193,12 @@ export function readTrainStateMeta(dir: string): TrainStateMeta {
   return meta;
 }
 
-/** How far a state's run got, for messages: 'epoch 3 of 30, batch 12' or 'finished after epoch 30'. */
+/** How far a state's run got, for messages: 'finished after epoch 30', 'stopped after epoch 2', 'stopped in epoch 3, before batch 13'. */
 export function describeTrainState(meta: TrainStateMeta): string {
   if (meta.finished) return `finished after epoch ${meta.nextEpoch}`;
-  return `stopped at epoch ${meta.nextEpoch + 1}${meta.nextBatch ? `, batch ${meta.nextBatch + 1}` : ''}`;
+  return meta.nextBatch
+    ? `stopped in epoch ${meta.nextEpoch + 1}, before batch ${meta.nextBatch + 1}`
+    : `stopped after epoch ${meta.nextEpoch}`;
 }
 
 /**
@@ -249,7 +251,9 @@ export function planResume(
     );
   }
   checkResumeSettings(dir, meta, o.given);
-  const finished = !!meta.weightsRemoved || meta.nextEpoch >= o.epochs || meta.elapsedMs >= o.budgetMs;
+  // Only a state marked finished: one at the end of its epochs without the mark was taken
+  // before the final model was written (a kill in between), and resuming it writes that model.
+  const finished = !!meta.weightsRemoved || (!!meta.finished && (meta.nextEpoch >= o.epochs || meta.elapsedMs >= o.budgetMs));
   return { found, meta, finished, replaces: false };
 }
 
@@ -261,11 +265,10 @@ export function planResume(
  */
 export function finishTrainState(dir: string, keepWeights: boolean): void {
   const meta = readTrainStateMeta(dir);
-  writeFileAtomic(
-    path.join(dir, 'state.json'),
-    JSON.stringify({ ...meta, finished: true, ...(keepWeights ? {} : { weightsRemoved: true }) }),
-  );
+  const file = path.join(dir, 'state.json');
+  writeFileAtomic(file, JSON.stringify({ ...meta, finished: true, ...(keepWeights ? {} : { weightsRemoved: true }) }));
   if (!keepWeights) fs.rmSync(path.join(dir, 'weights.bin'), { force: true });
+  for (const left of leftoversOf(file)) fs.rmSync(left, { force: true }); // of a finish that was killed
 }
 
 /** Removes the state at `dir` and every leftover of its saves (a run the user chose to replace). */
