@@ -3,8 +3,9 @@
  * and resumed without its --seed ends with the uninterrupted run's weights (item 3); a resume
  * that changes a setting is refused naming the flag and both values, while a state written
  * before settings were recorded still resumes (item 4); a resume of the finished run says so
- * and writes nothing (item 8), and only P_state/state.json is left of the state (item 13);
- * --warmup's limits (item 9). The any-size ResNet-50 at 32x32 on 4 faces, 2 batches.
+ * and writes nothing (item 8), and only P_state/state.json is left of the state (item 13); a
+ * fresh run over it and a run on a locked prefix are refused (items 5, 6); --warmup's limits
+ * (item 9). The any-size ResNet-50 at 32x32 on 4 faces, 2 batches.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -76,6 +77,21 @@ test(
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /The run in k\/p_state is finished after epoch 1: nothing to do/);
     assert.doesNotMatch(again.stdout, /Resuming|saved/);
+    assert.deepEqual(files(path.join(root, 'k')), before);
+
+    // A fresh run on the finished one is refused before it writes anything (item 5), and so is
+    // a run while another process holds the prefix (item 6: here, this test's own process).
+    const fresh = train([...RUN, '--quiet', '--save_prefix', 'k/p']);
+    assert.equal(fresh.status, 1);
+    assert.match(
+      fresh.stderr,
+      /k\/p_state holds a run \(finished after epoch 1\): continue it with --resume, or start a new run with --force/,
+    );
+    fs.writeFileSync(path.join(root, 'k', 'p.lock'), `${process.pid}\n`);
+    const locked = train([...RUN, '--quiet', '--save_prefix', 'k/p', '--resume']);
+    assert.equal(locked.status, 1);
+    assert.match(locked.stderr, new RegExp(`another training \\(process ${process.pid}\\) is writing under k/p`));
+    fs.rmSync(path.join(root, 'k', 'p.lock'));
     assert.deepEqual(files(path.join(root, 'k')), before);
   },
 );
