@@ -172,12 +172,18 @@ let implicitChoice = false;
   let picking = false;
   const { setBackend, ready, initializeBackendsAndReturnBest } = engine;
   engine.initializeBackendsAndReturnBest = function (this: WatchedEngine) {
-    picking = true; // the getter calls setBackend with its pick next
-    return initializeBackendsAndReturnBest.call(this);
+    const best = initializeBackendsAndReturnBest.call(this) as { asyncInit?: boolean };
+    picking = !best.asyncInit; // the getter calls setBackend with its pick next (an async one throws first)
+    return best;
   };
-  engine.ready = function (this: WatchedEngine) {
-    if (this.backendInstance == null && this.pendingBackendInit == null) picking = true;
-    return ready.call(this);
+  engine.ready = async function (this: WatchedEngine) {
+    const lazy = this.backendInstance == null && this.pendingBackendInit == null;
+    if (lazy) picking = true;
+    try {
+      return await ready.call(this);
+    } finally {
+      if (lazy) picking = false;
+    }
   };
   engine.setBackend = function (this: WatchedEngine, name: string) {
     implicitChoice = picking;
