@@ -26,6 +26,8 @@ const train = (args: string[], env: Record<string, string> = {}) =>
     cwd: root,
     env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), FACIAL_WASM_THREADS: '1', ...env },
   });
+// Each run writes ~360 MB (model, Keras copy, best, state): gone with the test.
+test.after(() => fs.rmSync(root, { recursive: true, force: true }));
 const weights = (prefix: string) => fs.readFileSync(path.join(root, `${prefix}_model.weights.bin`));
 
 test(
