@@ -13,7 +13,7 @@ import { lockPrefix } from './files/lock';
 import { modelSpec } from './models/registry';
 import { loadInitialWeights } from './io/trained-model';
 import { makeOptimizer } from './training/optimizers';
-import { runLoop } from './training/loop';
+import { checkWarmup, runLoop } from './training/loop';
 import type { TrainData, TrainHistory, TrainOptions, TrainResult } from './training/options';
 
 // The pieces of a training, exported here as well: the card's front door for training.
@@ -116,8 +116,6 @@ async function trainUnderLock(data: TrainData, opts: TrainOptions): Promise<Trai
     budgetMs,
     given: { seed: opts.seed, ...opts.runSettings },
   });
-  // Before any callback writes: the log beside a replaced state must not outlive it.
-  if (plan.replaces && stateDir) removeTrainState(stateDir);
   const resumeFrom = plan.found && stateDir ? adoptTrainState(stateDir, plan.found) : null;
   const log = (m: string) => {
     if (verbose) process.stdout.write(m + '\n');
@@ -130,6 +128,7 @@ async function trainUnderLock(data: TrainData, opts: TrainOptions): Promise<Trai
   }
 
   const train = toSource(data, 'train', batchSize, seed);
+  checkWarmup(opts.learningRateSchedule, epochs, train.numBatches);
   const valData = opts.validationData !== undefined ? opts.validationData : isFacial(data) && data.count('validation') > 0 ? data : null;
   const val = valData ? toSource(valData, 'validation', batchSize, seed) : null;
 
@@ -140,6 +139,8 @@ async function trainUnderLock(data: TrainData, opts: TrainOptions): Promise<Trai
   try {
     if (opts.modelWeights) await loadInitialWeights(model, opts.modelWeights);
     optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd', opts.learningRate);
+    // Before any callback writes: the log beside a replaced state must not outlive it.
+    if (plan.replaces && stateDir) removeTrainState(stateDir);
     const result = await runLoop(train, val, model, optimizer, {
       ...opts,
       epochs,

@@ -58,6 +58,21 @@ function plannedSteps(p: {
   return Math.max(p.step + 1, Math.round(Math.min(byEpochs, byTime)));
 }
 
+/**
+ * Refuses a warm-up as long as the run (known from its epochs): the rate would stay below its
+ * target to the end. Called before anything is written. (Under a time budget alone the length
+ * is an estimate: the loop warns once the speed is known.)
+ */
+export function checkWarmup(schedule: TrainOptions['learningRateSchedule'], epochs: number, numBatches: number): void {
+  const warmup = Number(schedule?.getConfig().warmupSteps ?? 0);
+  const stepsByEpochs = Number.isFinite(epochs) ? epochs * numBatches : Infinity;
+  if (warmup > 0 && stepsByEpochs > 0 && warmup >= stepsByEpochs) {
+    throw new Error(
+      `--warmup ${warmup} (warmupSteps) is not shorter than the run's ${stepsByEpochs} planned steps (${epochs} epochs of ${numBatches} batches): the rate would never leave the warm-up`,
+    );
+  }
+}
+
 /** True when a checkpointEvery setting says a mid-epoch state is due. */
 function checkpointDue(every: TrainOptions['checkpointEvery'], batchesSince: number, msSince: number): boolean {
   if (!every) return false;
@@ -213,14 +228,7 @@ async function runEpochs(
   if (schedule?.getConfig().decaySteps === 'auto' && !Number.isFinite(budgetMs) && !(Number.isFinite(epochs) && train.numBatches > 0)) {
     throw new Error("learningRateSchedule: a length of 'auto' needs a time budget, or epochs with a data source of known size");
   }
-  // A warm-up as long as the run would hold the rate below its target to the end.
   const warmup = Number(schedule?.getConfig().warmupSteps ?? 0);
-  const stepsByEpochs = Number.isFinite(epochs) ? epochs * train.numBatches : Infinity;
-  if (warmup > 0 && stepsByEpochs > 0 && warmup >= stepsByEpochs) {
-    throw new Error(
-      `--warmup ${warmup} (warmupSteps) is not shorter than the run's ${stepsByEpochs} planned steps (${epochs} epochs of ${train.numBatches} batches): the rate would never leave the warm-up`,
-    );
-  }
   let warnedWarmup = false;
   const t0 = Date.now();
   const elapsed = () => pos.elapsedMs + (Date.now() - t0);

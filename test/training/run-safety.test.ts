@@ -164,6 +164,7 @@ test('a warm-up not shorter than the planned steps is refused, naming the flag a
     r.error?.message ?? '',
     /--warmup 4 \(warmupSteps\) is not shorter than the run's 4 planned steps \(2 epochs of 2 batches\)/,
   );
+  assert.equal(fs.existsSync(path.join(dir, 'p_log.csv')), false, 'refused before anything is written');
   const ok = await run(path.join(dir, 'q'), {
     epochs: 2,
     learningRateSchedule: new CosineDecay({ initialLearningRate: 0, warmupTarget: 0.01, warmupSteps: 3 }),
