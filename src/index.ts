@@ -31,6 +31,7 @@ export {
   TrainHistory,
   TrainData,
   TrainingDivergedError,
+  TrainingInterruptedError,
   DeviceFailedError,
   makeTrainStep,
   makeOptimizer,

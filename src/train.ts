@@ -4,21 +4,23 @@
  * over to the loop (training/loop.ts), which never asks which model it trains. The step is
  * training/step.ts: what model.fit's train function does and nothing else.
  */
+import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { DataSource, FacialLike, fromDataset, fromFacial, isDataset, isDataSource } from './data/data-source';
-import { adoptTrainState, findTrainState, readTrainStateMeta } from './training/train-state';
+import { adoptTrainState, describeTrainState, loadTrainState, planResume, removeTrainState, TrainStateMeta } from './training/train-state';
 import { ensureBackend } from './engine/select';
+import { lockPrefix } from './files/lock';
 import { modelSpec } from './models/registry';
 import { loadInitialWeights } from './io/trained-model';
 import { makeOptimizer } from './training/optimizers';
-import { runLoop } from './training/loop';
-import type { TrainData, TrainOptions, TrainResult } from './training/options';
+import { checkWarmup, runLoop } from './training/loop';
+import type { TrainData, TrainHistory, TrainOptions, TrainResult } from './training/options';
 
 // The pieces of a training, exported here as well: the card's front door for training.
 export { getLearningRate, setLearningRate, makeOptimizer } from './training/optimizers';
 export { balancedClassWeights } from './training/loss';
 export { makeTrainStep, evaluateSource, TrainStepOptions } from './training/step';
-export { DeviceFailedError, TrainingDivergedError } from './training/loop';
+export { DeviceFailedError, TrainingDivergedError, TrainingInterruptedError } from './training/loop';
 export { saveWithPrefix } from './io/checkpoint-io';
 export { loadInitialWeights } from './io/trained-model';
 export { TrainHistory, TrainResult, TrainData, TrainOptions } from './training/options';
@@ -43,28 +45,90 @@ function buildModel(opts: TrainOptions, dataSize: number | undefined, seed: numb
 }
 
 /**
+ * A resume of a run that is already finished: nothing is trained or written. The result holds
+ * the run's history and its final model: the state's weights when they were kept, else the
+ * saved `{savePrefix}_model.json`.
+ */
+async function finishedRun(
+  dir: string,
+  meta: TrainStateMeta,
+  opts: TrainOptions,
+  seed: number,
+  log: (m: string) => void,
+): Promise<TrainResult> {
+  const finalModel = opts.savePrefix ? `${opts.savePrefix}_model.json` : null;
+  const model = buildModel(opts, opts.imageSize, seed);
+  const own = typeof opts.model !== 'object';
+  try {
+    if (!meta.weightsRemoved) {
+      const optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd');
+      try {
+        await loadTrainState(dir, model, optimizer);
+      } finally {
+        if (optimizer !== opts.optimizer) optimizer.dispose();
+      }
+    } else if (finalModel && fs.existsSync(finalModel)) {
+      await loadInitialWeights(model, finalModel);
+    } else if (own) {
+      throw new Error(`${dir}: the run is finished, but its weights were not kept and ${finalModel ?? 'no final model'} is missing`);
+    }
+  } catch (err) {
+    if (own) model.dispose();
+    throw err;
+  }
+  const extend = meta.weightsRemoved ? ' (its weights were not kept, so it cannot be extended; --keep_state keeps them)' : '';
+  log(
+    `The run in ${dir} is ${describeTrainState({ ...meta, finished: true })}: nothing to do${extend}${finalModel ? `; its model is ${finalModel}` : ''}`,
+  );
+  const history: TrainHistory['history'] = { loss: [], acc: [], val_loss: [], val_acc: [], lr: [], ...meta.history };
+  return { history, model, finished: true };
+}
+
+/**
  * Trains a ResNet-50 (or `opts.model`) on `data`, validating on the validation split
  * (PublicTest) — never on test. Resolves to Keras's history plus the model. On failure the
- * model and optimizer it made are disposed (a caller's own are left alone).
+ * model and optimizer it made are disposed (a caller's own are left alone). The save prefix
+ * (else the state folder) is locked for the call: another process training there is refused.
  */
 export async function trainResnet50(data: TrainData, opts: TrainOptions = {}): Promise<TrainResult> {
   await ensureBackend();
+  const lockName = opts.savePrefix ?? opts.stateDir ?? (opts.resume ? 'resnet50_state' : undefined);
+  const release = lockName ? lockPrefix(lockName) : null;
+  try {
+    return await trainUnderLock(data, opts);
+  } finally {
+    release?.();
+  }
+}
+
+async function trainUnderLock(data: TrainData, opts: TrainOptions): Promise<TrainResult> {
   const budgetMs = opts.timeBudget !== undefined ? opts.timeBudget * 60_000 : Infinity;
   if (!(budgetMs > 0)) throw new Error(`trainResnet50: timeBudget must be a positive number of minutes, got ${opts.timeBudget}`);
   const epochs = opts.epochs ?? (Number.isFinite(budgetMs) ? Infinity : 1);
   const batchSize = opts.batchSize ?? 32;
   const verbose = opts.verbose ?? 1;
   const stateDir = opts.stateDir ?? (opts.savePrefix ? `${opts.savePrefix}_state` : opts.resume ? 'resnet50_state' : undefined);
-  const found = opts.resume && stateDir ? findTrainState(stateDir) : null;
-  const resumeFrom = found && stateDir ? adoptTrainState(stateDir, found) : null;
+  const keepState = opts.keepState ?? opts.stateDir !== undefined;
+  const plan = planResume(stateDir, {
+    resume: opts.resume,
+    force: opts.force,
+    epochs,
+    budgetMs,
+    given: { seed: opts.seed, ...opts.runSettings },
+  });
+  const resumeFrom = plan.found && stateDir ? adoptTrainState(stateDir, plan.found) : null;
   const log = (m: string) => {
     if (verbose) process.stdout.write(m + '\n');
   };
   if (opts.resume && !resumeFrom) log(`No resume state found in ${stateDir ?? '(no state folder)'}: starting from epoch 1`);
-  const resumeMeta = resumeFrom ? readTrainStateMeta(resumeFrom) : null;
+  const resumeMeta = plan.meta;
   const seed = resumeMeta?.seed ?? opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  if (resumeFrom && resumeMeta && plan.finished) {
+    return finishedRun(resumeFrom, resumeMeta, opts, seed, log);
+  }
 
   const train = toSource(data, 'train', batchSize, seed);
+  checkWarmup(opts.learningRateSchedule, epochs, train.numBatches);
   const valData = opts.validationData !== undefined ? opts.validationData : isFacial(data) && data.count('validation') > 0 ? data : null;
   const val = valData ? toSource(valData, 'validation', batchSize, seed) : null;
 
@@ -75,6 +139,8 @@ export async function trainResnet50(data: TrainData, opts: TrainOptions = {}): P
   try {
     if (opts.modelWeights) await loadInitialWeights(model, opts.modelWeights);
     optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd', opts.learningRate);
+    // Before any callback writes: the log beside a replaced state must not outlive it.
+    if (plan.replaces && stateDir) removeTrainState(stateDir);
     const result = await runLoop(train, val, model, optimizer, {
       ...opts,
       epochs,
@@ -83,6 +149,7 @@ export async function trainResnet50(data: TrainData, opts: TrainOptions = {}): P
       budgetMs,
       stateDir,
       resumeFrom,
+      keepState,
       seed,
       log,
     });

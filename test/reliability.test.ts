@@ -42,9 +42,9 @@ test('resume takes the newest complete state; stale .old/.tmp folders (any name,
   const dir = path.join(tmp(), 'p_state');
   await saveTrainState(dir, model, opt, { ...position, nextEpoch: 1, seq: 1 });
   // A kill between the swap's renames leaves the previous state as .old-*; an older copy lingers too.
-  fs.cpSync(dir, `${dir}.old-4`, { recursive: true });
+  fs.cpSync(dir, `${dir}.old-4-a1b2c3`, { recursive: true });
   await saveTrainState(dir, model, opt, { ...position, nextEpoch: 2, seq: 2 });
-  fs.cpSync(dir, `${dir}.old-4`, { recursive: true }); // a stale seq-2 copy under a name a reused pid would give
+  fs.cpSync(dir, `${dir}.old-4-a1b2c3`, { recursive: true }); // a stale seq-2 copy under a name a reused pid would give
   fs.renameSync(dir, `${dir}.tmp-9-x`); // the newest copy left in staging
   fs.cpSync(`${dir}.tmp-9-x`, `${dir}.tmp-10-y`, { recursive: true });
   fs.rmSync(path.join(`${dir}.tmp-10-y`, 'state.json')); // an incomplete staging folder
@@ -67,8 +67,8 @@ test("a P_best moved aside by a kill between the swap's renames is still found, 
   const model = tinyModel();
   const prefix = path.join(tmp(), 'p');
   await saveCheckpoint(model, `${prefix}_best`);
-  fs.renameSync(`${prefix}_best`, `${prefix}_best.old-abc`); // the kill fell here
-  fs.mkdirSync(`${prefix}_best.tmp-def`); // a staging folder with no model.json yet
+  fs.renameSync(`${prefix}_best`, `${prefix}_best.old-mabc1234-abc123`); // the kill fell here
+  fs.mkdirSync(`${prefix}_best.tmp-mabc1234-def456`); // a staging folder with no model.json yet
   fs.writeFileSync(`${prefix}_model.json.tmp-1-zz`, 'partial');
   const found = await loadTrainedModel(`${prefix}_best`);
   assert.equal(found.imageSize, 8);

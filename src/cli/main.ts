@@ -58,7 +58,8 @@ program.hook('preAction', async (_program, action) => {
   await selectBackend(opts.backend, { quiet: !!opts.json });
 });
 
-program.parseAsync(process.argv).catch((err: Error) => {
+program.parseAsync(process.argv).catch((err: Error & { exitCode?: number }) => {
   process.stderr.write(`facial: ${err.message}\n`);
-  process.exitCode = 1;
+  // An interrupted training exits as a process stopped by Ctrl-C does (130).
+  process.exitCode = err.exitCode ?? 1;
 });

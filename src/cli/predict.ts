@@ -124,6 +124,7 @@ export function register(program: Command): void {
                   emotion: r.emotion,
                   label: r.label,
                   probabilities: Object.fromEntries(EMOTIONS.map((e, i) => [e, r.probabilities[i]])),
+                  ...(r.warning ? { warning: r.warning } : {}),
                 },
               ]
             : [],
@@ -133,6 +134,7 @@ export function register(program: Command): void {
         if (results.some((r) => r.ok)) process.stdout.write(formatPredictions(results));
         for (const e of errors) process.stderr.write(`facial predict: ${e.error}\n`);
       }
+      for (const r of results) if (r.ok && r.warning) process.stderr.write(`facial predict: warning: ${r.warning}\n`);
       if (files.length === 0 && missing.length === 0) process.stderr.write('facial predict: no PNG or JPEG images found\n');
       if (errors.length > 0 || files.length === 0) process.exitCode = 1;
     });

@@ -9,7 +9,7 @@ import { trainOnFer2013 } from '../training/fer2013-run';
 import type { AugmentationName } from '../data/augmentations';
 import type { ModelKind } from '../models/registry';
 import type { QuantizeDtype } from '../io/quantize';
-import { choiceFlag, modelKindFlag, positiveInt, positiveNumber, quantizeFlag } from './flags';
+import { choiceFlag, intFlag, modelKindFlag, positiveInt, positiveNumber, quantizeFlag } from './flags';
 import { formatSeedTable } from '../evaluation/verify';
 
 /** Flags of `facial train` (snake_case as the seed's scripts). */
@@ -27,6 +27,10 @@ export interface TrainFlags {
   class_weight?: 'balanced';
   seed?: number;
   resume?: boolean;
+  /** Start a fresh run over a prefix that holds one (its state is removed first). */
+  force?: boolean;
+  /** Keep P_state/'s weights when the run finishes, so it can be extended with --resume. */
+  keep_state?: boolean;
   augment?: string | boolean;
   /** ReduceLROnPlateau(factor sqrt(0.1), patience 5, min_lr 0.5e-6) as train_resnet_imgsize48.py. */
   reduce_lr?: boolean;
@@ -65,6 +69,8 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
     classWeight: flags.class_weight,
     seed: flags.seed,
     resume: flags.resume,
+    force: flags.force,
+    keepState: flags.keep_state,
     augment: flags.augment === true ? true : ((flags.augment || null) as AugmentationName | null),
     schedule: flags.reduce_lr ? 'plateau' : flags.schedule,
     warmupSteps: flags.warmup,
@@ -75,6 +81,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
     monitor: flags.monitor,
     quantize: flags.quantize,
   });
+  if (result.finished) return result; // trainResnet50 said so; nothing was written
   const h = result.history;
   const last = h.loss.length - 1;
   if (evaluation) {
@@ -117,7 +124,11 @@ export function register(program: Command): void {
       'learning-rate schedule: cosine (CosineDecay over the planned steps) or plateau (as --reduce_lr)',
       choiceFlag('--schedule', ['cosine', 'plateau'] as const),
     )
-    .option('--warmup <steps>', 'linear warm-up steps from 0 to --lr before the cosine', positiveInt('--warmup'))
+    .option(
+      '--warmup <steps>',
+      'linear warm-up steps from 0 to --lr before the cosine (with --schedule cosine; 0: none)',
+      intFlag('--warmup', 0),
+    )
     .option(
       '--checkpoint_every <n>',
       'also write P_state/ inside an epoch every N minutes, or every N batches as Nb (e.g. 500b)',
@@ -163,7 +174,12 @@ export function register(program: Command): void {
         throw new InvalidArgumentError(`--seed must be a whole number >= 0, got '${v}'`);
       return n;
     })
-    .option('--resume', 'continue from P_state/ where the last run stopped')
+    .option('--resume', 'continue from P_state/ where the last run stopped (a finished run: says so and writes nothing)')
+    .option('--force', 'start a new run even though P_state/ holds one: removes that state (without it, refused)')
+    .option(
+      '--keep_state',
+      "keep P_state/'s weights when the run finishes, so --resume can extend it (default: only P_state/state.json stays)",
+    )
     .option(
       '--augment [recipe]',
       'augment training images: shift-flip (imgsize48), shear-zoom-flip (imagegen) or shift-rotate-zoom-flip-erase; default by model',

@@ -29,6 +29,7 @@ export function isImageFile(file: string): boolean {
  * Throws an error naming `source` when the bytes are neither or are corrupt.
  */
 export function decodeImage(bytes: Uint8Array, source = '<buffer>'): RawImage {
+  if (bytes.length === 0) throw new Error(`${source}: empty file (0 bytes), not an image`);
   const isPng = bytes.length > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   const isJpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8;
   try {
@@ -48,6 +49,12 @@ export function decodeImage(bytes: Uint8Array, source = '<buffer>'): RawImage {
   }
   throw new Error(`${source}: not a PNG or JPEG file`);
 }
+
+/**
+ * The smallest side (pixels) a face can have and still carry an expression: below it, a
+ * prediction is an upscaled blur, so predict warns (the models read 48x48 faces).
+ */
+export const MIN_FACE_SIDE = 16;
 
 /** Reads and decodes an image file; errors name the file. */
 export function readImage(file: string): RawImage {

@@ -17,6 +17,7 @@ import { NUM_CLASSES } from './emotions';
 import { FER_PIXELS, SPLITS, SkippedRows, SplitName, readFerCsv } from './fer-csv';
 import { FaceBatch, WorkerReply, writeFaces } from './preprocess-worker';
 import { startModuleWorker } from './worker-thread';
+import { isLeftoverName } from '../files/leftovers';
 
 /** Folder of each split under the output directory, as the seed names them. */
 export const SPLIT_DIRS: Readonly<Record<SplitName, string>> = { train: 'train_dir', validation: 'validation_dir', test: 'test_dir' };
@@ -63,11 +64,12 @@ export function facePath(outDir: string, split: SplitName, label: number, line: 
   return path.join(outDir, SPLIT_DIRS[split], String(label), `${label}_${line}.png`);
 }
 
-/** Removes `*.png.tmp-*` left by a killed run (writeFileAtomic's temporary names). */
+/** Removes `*.png.tmp-*` left by a killed run (writeFileAtomic's temporary names, no other). */
 function removeStaleTemps(dir: string): number {
   let n = 0;
   for (const name of fs.readdirSync(dir)) {
-    if (/\.png\.tmp-/.test(name)) {
+    const png = /^(.*\.png)\.tmp-/.exec(name);
+    if (png && isLeftoverName(name, png[1])) {
       fs.rmSync(path.join(dir, name), { force: true });
       n++;
     }

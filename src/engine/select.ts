@@ -150,11 +150,56 @@ export async function selectBackend(forced?: string, opts: SelectBackendOptions 
 let ensured: Promise<unknown> | null = null;
 
 /**
+ * Whether the backend now set was chosen by tfjs on its own: the first tensor made before any
+ * choice makes tfjs initialise the highest-priority backend that loads, which in Node is its
+ * pure-JavaScript cpu backend. tfjs records no difference between that and `tf.setBackend`,
+ * so the engine's own entry points are watched: its lazy pick (the `backend` getter through
+ * initializeBackendsAndReturnBest, or `tf.ready()` with nothing set) marks the choice implicit,
+ * any other `setBackend` call marks it chosen. Tensors made before this module loaded are
+ * unseen: then a set backend counts as chosen, as before.
+ */
+let implicitChoice = false;
+{
+  type WatchedEngine = {
+    backendName: string | null;
+    backendInstance: unknown;
+    pendingBackendInit?: Promise<boolean> | null;
+    setBackend(name: string): Promise<boolean>;
+    ready(): Promise<void>;
+    initializeBackendsAndReturnBest(): unknown;
+  };
+  const engine = tf.engine() as unknown as WatchedEngine;
+  let picking = false;
+  const { setBackend, ready, initializeBackendsAndReturnBest } = engine;
+  engine.initializeBackendsAndReturnBest = function (this: WatchedEngine) {
+    const best = initializeBackendsAndReturnBest.call(this) as { asyncInit?: boolean };
+    picking = !best.asyncInit; // the getter calls setBackend with its pick next (an async one throws first)
+    return best;
+  };
+  engine.ready = async function (this: WatchedEngine) {
+    const lazy = this.backendInstance == null && this.pendingBackendInit == null;
+    if (lazy) picking = true;
+    try {
+      return await ready.call(this);
+    } finally {
+      if (lazy) picking = false;
+    }
+  };
+  engine.setBackend = function (this: WatchedEngine, name: string) {
+    implicitChoice = picking;
+    picking = false;
+    return setBackend.call(this, name);
+  };
+}
+
+/**
  * Called by the library's computing entry points (trainResnet50, evaluateModel, predict):
- * when the caller has chosen no backend (no `tf.setBackend`, no selectBackend, no tensor made
- * yet), selects the fastest present as the CLI does and says which, once. A backend the
- * caller set is respected. Without this, `trainResnet50(data, opts)` ran on tfjs's pure-JS
- * cpu backend, about 1000x slower than the wasm engine, with nothing said.
+ * when the caller has chosen no backend (no `tf.setBackend`, no selectBackend), selects the
+ * fastest present as the CLI does and says which, once. A backend the caller set is
+ * respected. One tfjs fell back to by itself (a tensor made first, e.g. reading
+ * `data.trainData`, puts tfjs on its pure-JavaScript cpu backend) is not a choice: it is
+ * replaced, and the line says so; tfjs moves the existing tensors to the new backend as they
+ * are used. Without this, training ran about 1000x slower than on wasm with nothing said.
  */
 export async function ensureBackend(): Promise<void> {
   const engine = tf.engine() as unknown as { backendName: string | null; pendingBackendInit?: Promise<boolean> };
@@ -163,7 +208,13 @@ export async function ensureBackend(): Promise<void> {
     await ensured;
     return;
   }
-  if (engine.backendName) return;
+  if (engine.backendName && !(implicitChoice && engine.backendName === 'cpu')) return;
+  if (engine.backendName) {
+    process.stderr.write(
+      `facial: tfjs fell back to its pure-JavaScript cpu backend by itself (a tensor was made before any backend was chosen), ` +
+        `about 1000x slower to train; switching to the fastest backend present. To choose: await selectBackend() (or tf.setBackend) before making tensors\n`,
+    );
+  }
   ensured = selectBackend();
   await ensured;
 }

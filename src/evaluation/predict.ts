@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EMOTIONS, Emotion } from '../data/emotions';
 import { inputPreparation } from '../models/registry';
-import { RawImage, readImage, toGrayscale } from '../data/image-io';
+import { MIN_FACE_SIDE, RawImage, readImage, toGrayscale } from '../data/image-io';
 import { NORMALISE_TABLE, prepareFaceInto } from '../data/resize';
 import { fastPredictor, inferenceBatchSize } from '../models/inference';
 import { checkDevice } from '../engine/capabilities';
@@ -28,6 +28,8 @@ export interface Prediction {
   emotion: Emotion;
   /** Softmax output, one probability per class in EMOTIONS order. */
   probabilities: number[];
+  /** Set when the answer means little: an image smaller than MIN_FACE_SIDE on a side. */
+  warning?: string;
 }
 
 /** An image that could not be scored, and why (the message names the file). */
@@ -101,10 +103,17 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
       const chunk = images.slice(from, from + batchSize);
       const pixels = new Float32Array(chunk.length * side * side);
       const scored: number[] = []; // indices into results of the images that decoded
+      const warnings = new Map<number, string>();
       chunk.forEach((input, i) => {
         const source = typeof input === 'string' ? input : `image[${from + i}]`;
         try {
           const img = typeof input === 'string' ? readImage(input) : input;
+          if (Math.min(img.width, img.height) < MIN_FACE_SIDE) {
+            warnings.set(
+              from + i,
+              `${source}: the image is only ${img.width}x${img.height} pixels; a face needs at least ${MIN_FACE_SIDE} on a side, so this answer means little`,
+            );
+          }
           preprocessImage(img, side, stretch, pixels.subarray(scored.length * side * side, (scored.length + 1) * side * side));
           results[from + i] = { ok: false, source, error: '' }; // replaced once scored
           scored.push(from + i);
@@ -126,7 +135,15 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
           const probabilities = Array.from(values.subarray(row * k, (row + 1) * k));
           let label = 0;
           for (let c = 1; c < k; c++) if (probabilities[c] > probabilities[label]) label = c;
-          results[index] = { ok: true, source: results[index].source, label, emotion: EMOTIONS[label], probabilities };
+          const warning = warnings.get(index);
+          results[index] = {
+            ok: true,
+            source: results[index].source,
+            label,
+            emotion: EMOTIONS[label],
+            probabilities,
+            ...(warning ? { warning } : {}),
+          };
         });
       }
       opts.onProgress?.(Math.min(from + batchSize, images.length), images.length);

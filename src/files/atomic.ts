@@ -18,6 +18,23 @@ export function atomicRename(from: string, to: string): void {
   fs.renameSync(from, to);
 }
 
+/** The kinds of temporary name: a copy being written (`tmp`), or the previous copy moved aside by a swap (`old`). */
+export type StagingKind = 'tmp' | 'old';
+
+/**
+ * The one shape of every temporary name the library gives: `<target>.<kind>-<tag>-<random>`,
+ * with `tag` a sequence number or process id (digits), a base-36 time, or `adopt`. Cleanup
+ * removes only names of this shape (leftovers.ts), so a user's `notes.old-keep` beside a
+ * target is never taken for a leftover. Earlier versions gave the same shape (a random part
+ * of up to 12 characters), so their leftovers are still recognised.
+ */
+export const STAGING_SUFFIX = /^(?:\.(?:tmp|old)-(?:\d+|[0-9a-z]{8,9}|adopt)-[0-9a-z]{1,12})+(?:\.h5)?$/;
+
+/** A fresh temporary name beside `target` (see STAGING_SUFFIX for the shape and why). */
+export function stagingName(target: string, kind: StagingKind, tag: string | number = Date.now().toString(36)): string {
+  return `${target}.${kind}-${tag}-${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}`;
+}
+
 /** How many renames this process has made (the kill-loop test counts a run's kill points with it). */
 export function renameCount(): number {
   return renames;
@@ -28,7 +45,7 @@ export function renameCount(): number {
  * rename, so a reader (or a resumed run) never sees a half-written file.
  */
 export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const tmp = stagingName(file, 'tmp', process.pid);
   try {
     fs.writeFileSync(tmp, bytes);
     atomicRename(tmp, file);

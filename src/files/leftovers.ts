@@ -5,16 +5,24 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { atomicRename } from './atomic';
+import { atomicRename, STAGING_SUFFIX } from './atomic';
 
-/** `target`'s leftovers of interrupted writes: `<target>.tmp-*` and `<target>.old-*` beside it. */
+/** True when `name` is `base` followed by a temporary suffix this library generates (STAGING_SUFFIX). */
+export function isLeftoverName(name: string, base: string): boolean {
+  return name.startsWith(base) && STAGING_SUFFIX.test(name.slice(base.length));
+}
+
+/**
+ * `target`'s leftovers of interrupted writes: `<target>.tmp-*` and `<target>.old-*` beside it,
+ * only in the shape the library generates: a user's `<target>.old-keep` is not one.
+ */
 export function leftoversOf(target: string): string[] {
   const parent = path.dirname(path.resolve(target));
   if (!fs.existsSync(parent)) return [];
   const base = path.basename(target);
   return fs
     .readdirSync(parent)
-    .filter((f) => f.startsWith(`${base}.tmp-`) || f.startsWith(`${base}.old-`))
+    .filter((f) => isLeftoverName(f, base))
     .map((f) => path.join(parent, f));
 }
 

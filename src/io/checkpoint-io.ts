@@ -8,15 +8,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileSystemIO, SaveOptions } from './model-io';
 import type { QuantizeDtype } from './quantize';
-import { atomicRename } from '../files/atomic';
+import { atomicRename, stagingName } from '../files/atomic';
 import { leftoversOf } from '../files/leftovers';
 import { saveKerasWeights } from './keras-h5';
-
-const rand = () => Math.random().toString(36).slice(2, 8);
-
-function tmpName(target: string): string {
-  return `${target}.tmp-${Date.now().toString(36)}-${rand()}`;
-}
 
 /**
  * Replaces folder `target` with the complete folder `staged` (two renames; the old copy is
@@ -24,7 +18,7 @@ function tmpName(target: string): string {
  * find the complete copy through findCompleteFolder. No name depends on the process id.
  */
 export function swapFolder(staged: string, target: string): void {
-  const old = `${target}.old-${Date.now().toString(36)}-${rand()}`;
+  const old = stagingName(target, 'old');
   const hadOld = fs.existsSync(target);
   if (hadOld) atomicRename(target, old);
   try {
@@ -47,7 +41,7 @@ export async function saveCheckpoint(
   opts: { weightsOnly?: boolean } & SaveOptions = {},
 ): Promise<void> {
   fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
-  const staged = tmpName(target);
+  const staged = stagingName(target, 'tmp');
   try {
     if (target.endsWith('.h5')) {
       await saveKerasWeights(model, staged);

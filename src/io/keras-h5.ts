@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type * as H5 from 'h5wasm/node' with { 'resolution-mode': 'import' };
-import { atomicRename } from '../files/atomic';
+import { atomicRename, stagingName } from '../files/atomic';
 
 /** Options of {@link loadKerasWeights}. */
 export interface LoadKerasWeightsOptions {
@@ -294,7 +294,7 @@ function fixedStringDtype(strings: string[]): string {
  */
 export async function saveKerasWeights(model: tf.LayersModel, h5Path: string): Promise<void> {
   const h5wasm = await loadH5wasm();
-  const tmp = `${h5Path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}.h5`;
+  const tmp = `${stagingName(h5Path, 'tmp', process.pid)}.h5`;
   // Read every weight first, asynchronously: a GPU backend (WebGPU) has no synchronous read in Node.
   // read() is the variable's own tensor: read its data, never dispose it.
   const values = new Map<tf.LayerVariable, Float32Array>();

@@ -5,8 +5,10 @@
  * Layout is the standard tfjs one: model.json (modelTopology + weightsManifest) and a
  * weights file beside it.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../files/atomic';
 import { QuantizeDtype, quantizeWeights } from './quantize';
@@ -36,15 +38,18 @@ function weightsFileFor(modelJsonPath: string): string {
 }
 
 function readJson(file: string): tf.io.ModelJSON {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (err) {
     throw new Error(`loadModel: cannot read ${file}: ${(err as Error).message}`);
   }
+  if (bytes.length === 0) throw new Error(`loadModel: ${file} is an empty file, not a model.json`);
+  // JSON.parse quotes the text it fails on: for an image or a weights file, raw bytes.
+  if (bytes.includes(0) || !isUtf8(bytes)) throw new Error(`loadModel: ${file} is a binary file, not a model.json`);
   let json: tf.io.ModelJSON;
   try {
-    json = JSON.parse(text) as tf.io.ModelJSON;
+    json = JSON.parse(bytes.toString('utf8')) as tf.io.ModelJSON;
   } catch (err) {
     throw new Error(`loadModel: ${file} is not valid JSON: ${(err as Error).message}`);
   }
@@ -54,12 +59,22 @@ function readJson(file: string): tf.io.ModelJSON {
   return json;
 }
 
+/**
+ * A weights manifest group as this library writes it: tfjs's paths and weights, plus the
+ * sha256 of each file (hex, in `paths` order). tfjs ignores the extra key; this library's
+ * loader checks it, so a shard swapped for another model's same-size shard is refused.
+ */
+type HashedGroup = tf.io.WeightsManifestConfig[number] & { sha256?: string[] };
+
+const sha256 = (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex');
+
 /** Reads every weights file the manifest lists (paths relative to the json) into one buffer. */
 function readWeights(modelJsonPath: string, manifest: tf.io.WeightsManifestConfig): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
   const dir = path.dirname(modelJsonPath);
   const buffers: ArrayBuffer[] = [];
-  for (const group of manifest) {
-    for (const p of group.paths) {
+  let differs: string | null = null; // the first file whose sha256 is not the recorded one
+  for (const group of manifest as HashedGroup[]) {
+    for (const [i, p] of group.paths.entries()) {
       const file = path.resolve(dir, p);
       let bytes: Buffer;
       try {
@@ -67,6 +82,8 @@ function readWeights(modelJsonPath: string, manifest: tf.io.WeightsManifestConfi
       } catch (err) {
         throw new Error(`loadModel: weights file ${file} listed in ${modelJsonPath} cannot be read: ${(err as Error).message}`);
       }
+      const want = group.sha256?.[i];
+      if (want !== undefined && !differs && sha256(bytes) !== want) differs = file;
       buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     }
   }
@@ -80,6 +97,12 @@ function readWeights(modelJsonPath: string, manifest: tf.io.WeightsManifestConfi
         `loadModel: weights of ${modelJsonPath} hold ${data.byteLength} bytes but its manifest describes ${expected} (truncated or mismatched weights file?)`,
       );
     }
+  }
+  // After the size check: a truncated file is better named as truncated than as another file.
+  if (differs) {
+    throw new Error(
+      `loadModel: weights file ${differs} is not the one ${modelJsonPath} was saved with (its sha256 differs): a shard of another model, or corrupted`,
+    );
   }
   return [specs, data];
 }
@@ -105,16 +128,17 @@ export function fileSystemIO(modelJsonPath: string, opts: SaveOptions = {}): tf.
       const base = weightsFileFor(modelJsonPath).replace(/\.bin$/, '');
       const names = count === 1 ? [`${base}.bin`] : Array.from({ length: count }, (_, i) => `${base}.${i + 1}of${count}.bin`);
       const step = Math.ceil(weightData.byteLength / count);
-      names.forEach((name, i) => {
+      const hashes = names.map((name, i) => {
         const part = new Uint8Array(weightData, i * step, Math.min(step, weightData.byteLength - i * step));
         writeFileAtomic(path.join(path.dirname(modelJsonPath), name), part);
+        return sha256(part);
       });
       const json: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: names, weights: specs }],
+        weightsManifest: [{ paths: names, weights: specs, sha256: hashes } as HashedGroup],
       };
       if (artifacts.trainingConfig != null) json.trainingConfig = artifacts.trainingConfig;
       if (artifacts.userDefinedMetadata != null) json.userDefinedMetadata = artifacts.userDefinedMetadata;

@@ -10,7 +10,7 @@ import { Callback, Logs, Monitor, MonitorMode } from './callbacks-base';
 
 export * from './callbacks-base';
 import { saveCheckpoint } from '../io/checkpoint-io';
-import { atomicRename } from '../files/atomic';
+import { atomicRename, stagingName } from '../files/atomic';
 
 /** Formats Keras filepath templates: `{epoch:02d}`, `{val_loss:.2f}`, `{name}` (Python str.format subset). */
 export function formatFilepath(template: string, values: Logs): string {
@@ -388,7 +388,7 @@ export class CSVLogger extends Callback {
       .split('\n')
       .filter((l) => l.length > 0);
     if (lines.length - 1 > s.rows) {
-      const tmp = `${this.filename}.tmp-${Math.random().toString(36).slice(2, 8)}`;
+      const tmp = stagingName(this.filename, 'tmp');
       fs.writeFileSync(tmp, lines.slice(0, s.rows + 1).join('\n') + '\n');
       atomicRename(tmp, this.filename);
     }

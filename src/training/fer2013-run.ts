@@ -7,17 +7,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Facial } from '../facial';
+import { DEFAULT_CSV_PATH, Facial } from '../facial';
 import { trainResnet50, TrainResult } from '../train';
 import { fromFacial, DataSource } from '../data/data-source';
 import { ImageDataGenerator } from '../data/image-generator';
 import { inputPreparation, modelSpec } from '../models/registry';
 import { cleanRunLeftovers } from '../files/leftovers';
+import { lockPrefix } from '../files/lock';
 import { saveCheckpoint } from '../io/checkpoint-io';
 import { evaluateModel, EvaluationResults } from '../evaluation/verify';
 import { Callback, CSVLogger, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN } from './callbacks';
 import { CosineDecay } from './schedules';
-import { findTrainState } from './train-state';
+import { planResume, RunSettings } from './train-state';
 import { Fer2013TrainOptions, SEED_PLATEAU } from './recipes';
 import { AUGMENTATIONS, AugmentationName, isAugmentationName } from '../data/augmentations';
 
@@ -72,16 +73,61 @@ async function loadData(
   return { train, validation, facial };
 }
 
-/** Trains as `facial train` does and scores the three splits (CSV data). */
+/** Stands in for the data of a run that is already finished: none is read. */
+const NO_DATA: DataSource = {
+  size: 0,
+  numBatches: 0,
+  async *batches() {},
+};
+
+/**
+ * The settings that shape a run, recorded in its resume state: a resume that changes one is
+ * refused (training/train-state.ts). The length (--epochs, --minutes) and --lr may change.
+ */
+function runSettings(o: Fer2013TrainOptions, size: number, augment: AugmentationName | null): RunSettings {
+  const data = o.data ?? (fs.existsSync(DEFAULT_CSV_PATH) ? DEFAULT_CSV_PATH : null);
+  return {
+    model: o.model,
+    size,
+    data: data === null ? 'the embedded sample' : path.resolve(data),
+    limit: o.limit ?? null,
+    batch_size: o.batchSize,
+    augment: augment ?? 'none',
+    class_weight: o.classWeight ?? null,
+    schedule: o.schedule ?? null,
+    warmup: o.warmupSteps ?? 0,
+    monitor: o.monitor ?? 'val_loss',
+  };
+}
+
+/**
+ * Trains as `facial train` does and scores the three splits (CSV data). The save prefix is
+ * locked for the whole call: a second training on it, in another process, is refused.
+ */
 export async function trainOnFer2013(o: Fer2013TrainOptions): Promise<Fer2013TrainRun> {
   const spec = modelSpec(o.model, '--model');
-  const log = o.log ?? ((m: string) => process.stdout.write(m + '\n'));
-  const size = o.size ?? spec.defaultSize;
   const prefix = o.savePrefix ?? spec.defaultPrefix;
   const augment = o.augment === true ? spec.augmentation : o.augment || null;
   if (augment && !isAugmentationName(augment))
     throw new Error(`--augment: unknown recipe '${augment}' (use ${Object.keys(AUGMENTATIONS).join(', ')})`);
-  const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
+  if (o.warmupSteps && o.schedule !== 'cosine') {
+    throw new Error(
+      `--warmup ${o.warmupSteps} is the warm-up of --schedule cosine, which is not set: add --schedule cosine, or leave out --warmup`,
+    );
+  }
+  checkPrefixFolder(prefix);
+  const release = lockPrefix(prefix);
+  try {
+    return await trainLocked(o, prefix, augment);
+  } finally {
+    release();
+  }
+}
+
+async function trainLocked(o: Fer2013TrainOptions, prefix: string, augment: AugmentationName | null): Promise<Fer2013TrainRun> {
+  const spec = modelSpec(o.model, '--model');
+  const log = o.log ?? ((m: string) => process.stdout.write(m + '\n'));
+  const size = o.size ?? spec.defaultSize;
   const lr = o.learningRate ?? (o.optimizer === 'adam' ? 1e-3 : 0.01);
   const schedule =
     o.schedule === 'cosine'
@@ -89,16 +135,29 @@ export async function trainOnFer2013(o: Fer2013TrainOptions): Promise<Fer2013Tra
           o.warmupSteps ? { initialLearningRate: 0, warmupTarget: lr, warmupSteps: o.warmupSteps } : { initialLearningRate: lr },
         )
       : undefined;
-  checkPrefixFolder(prefix);
+  const settings = runSettings(o, size, augment);
+  const epochs = o.epochs ?? (o.timeBudget ? undefined : 30);
+  // Before the data is read (minutes for the full file): refusals and a finished run cost nothing.
+  const plan = planResume(`${prefix}_state`, {
+    resume: o.resume,
+    force: o.force,
+    epochs: epochs ?? Infinity,
+    budgetMs: o.timeBudget !== undefined ? o.timeBudget * 60_000 : Infinity,
+    given: { seed: o.seed, ...settings },
+  });
+  // The data order and augmentation of a resumed run come from its first run's seed.
+  const seed = plan.meta?.seed ?? o.seed ?? Math.floor(Math.random() * 2 ** 31);
   // A killed run leaves staging copies (hundreds of MB) and, between two renames, P_best
   // moved aside: put the complete P_best back and remove the rest before writing anew.
   cleanRunLeftovers(prefix);
-  const resuming = !!o.resume && findTrainState(`${prefix}_state`) !== null;
+  const resuming = plan.found !== null;
   if (o.resume && !resuming && fs.existsSync(`${prefix}_log.csv`)) {
     log(`No resume state in ${prefix}_state: starting from epoch 1; ${prefix}_log.csv is restarted`);
   }
 
-  const { train, validation, facial } = await loadData(o, size, seed, augment);
+  const { train, validation, facial } = plan.finished
+    ? { train: NO_DATA, validation: null, facial: null }
+    : await loadData(o, size, seed, augment);
   try {
     const callbacks: Callback[] = [
       new ModelCheckpoint({
@@ -118,7 +177,7 @@ export async function trainOnFer2013(o: Fer2013TrainOptions): Promise<Fer2013Tra
       optimizer: o.optimizer,
       learningRate: o.learningRate,
       batchSize: o.batchSize,
-      epochs: o.epochs ?? (o.timeBudget ? undefined : 30),
+      epochs,
       modelWeights: o.modelWeights,
       savePrefix: prefix,
       classWeight: o.classWeight,
@@ -127,6 +186,9 @@ export async function trainOnFer2013(o: Fer2013TrainOptions): Promise<Fer2013Tra
       verbose: o.verbose ?? 1,
       validationData: validation,
       resume: o.resume,
+      force: o.force,
+      keepState: o.keepState ?? false,
+      runSettings: settings,
       timeBudget: o.timeBudget,
       learningRateSchedule: schedule,
       checkpointEvery: o.checkpointEvery,
@@ -134,7 +196,7 @@ export async function trainOnFer2013(o: Fer2013TrainOptions): Promise<Fer2013Tra
       quantize: o.quantize,
     });
     const evaluation =
-      facial && o.evaluate !== false
+      facial && o.evaluate !== false && !result.finished
         ? await evaluateModel(result.model, facial, ['train', 'validation', 'test'], { batchSize: o.batchSize })
         : null;
     return { result, evaluation, prefix };

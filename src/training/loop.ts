@@ -5,6 +5,7 @@
  * CallbackList, and a non-finite loss stops the run before anything is written from it.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainHistory, TrainOptions, TrainResult } from './options';
 import type { Batch, DataSource } from '../data/data-source';
@@ -14,7 +15,7 @@ import { ProgressCallback } from './progress';
 import { balancedClassWeights } from './loss';
 import { getLearningRate, setLearningRate } from './optimizers';
 import { evaluateSource, makeTrainStep } from './step';
-import { adoptTrainState, findTrainState, loadTrainState, saveTrainState, TrainPosition } from './train-state';
+import { adoptTrainState, findTrainState, finishTrainState, loadTrainState, saveTrainState, TrainPosition } from './train-state';
 import { batchLimitMessage, capability, deviceErrorText } from '../engine/capabilities';
 
 /** Thrown when a batch's loss is NaN or infinite: nothing was written from the diverged weights. */
@@ -57,6 +58,21 @@ function plannedSteps(p: {
   return Math.max(p.step + 1, Math.round(Math.min(byEpochs, byTime)));
 }
 
+/**
+ * Refuses a warm-up as long as the run (known from its epochs): the rate would stay below its
+ * target to the end. Called before anything is written. (Under a time budget alone the length
+ * is an estimate: the loop warns once the speed is known.)
+ */
+export function checkWarmup(schedule: TrainOptions['learningRateSchedule'], epochs: number, numBatches: number): void {
+  const warmup = Number(schedule?.getConfig().warmupSteps ?? 0);
+  const stepsByEpochs = Number.isFinite(epochs) ? epochs * numBatches : Infinity;
+  if (warmup > 0 && stepsByEpochs > 0 && warmup >= stepsByEpochs) {
+    throw new Error(
+      `--warmup ${warmup} (warmupSteps) is not shorter than the run's ${stepsByEpochs} planned steps (${epochs} epochs of ${numBatches} batches): the rate would never leave the warm-up`,
+    );
+  }
+}
+
 /** True when a checkpointEvery setting says a mid-epoch state is due. */
 function checkpointDue(every: TrainOptions['checkpointEvery'], batchesSince: number, msSince: number): boolean {
   if (!every) return false;
@@ -74,12 +90,49 @@ export interface LoopSettings extends TrainOptions {
   seed: number;
   stateDir?: string;
   resumeFrom: string | null;
+  /** Keep the state's weights when the run finishes (else only its state.json stays). */
+  keepState: boolean;
   log: (m: string) => void;
+}
+
+/** Thrown after Ctrl-C (SIGINT): the batch in progress was finished and the resume state written. */
+export class TrainingInterruptedError extends Error {
+  /** The exit status of a process stopped by SIGINT (128 + 2), which the command line exits with. */
+  readonly exitCode = 130;
+}
+
+/** Ctrl-C while training: the first asks the loop to stop after its batch, a second stops at once. */
+interface InterruptWatch {
+  readonly requested: boolean;
+  stop(): void;
+}
+
+function watchInterrupt(): InterruptWatch {
+  let requested = false;
+  const onSigint = () => {
+    if (requested) {
+      process.stderr.write('facial: interrupted again: stopping at once; the last resume state written is kept\n');
+      process.exit(130);
+    }
+    requested = true;
+    process.stderr.write(
+      'facial: interrupted: finishing the batch in progress and writing the resume state (Ctrl-C again to stop at once)\n',
+    );
+  };
+  process.on('SIGINT', onSigint);
+  return {
+    get requested() {
+      return requested;
+    },
+    stop: () => process.off('SIGINT', onSigint),
+  };
 }
 
 /**
  * Runs epochs from the resume position: the step, the schedule, callbacks at every hook,
- * mid-epoch and epoch-end resume states, validation, and the final save.
+ * mid-epoch and epoch-end resume states, validation, and the final save. With a state folder,
+ * Ctrl-C stops after the batch in progress with the state written (TrainingInterruptedError)
+ * instead of losing everything since the last checkpoint.
  */
 export async function runLoop(
   train: DataSource,
@@ -87,6 +140,22 @@ export async function runLoop(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   s: LoopSettings,
+): Promise<TrainResult> {
+  const interrupt = s.stateDir ? watchInterrupt() : null;
+  try {
+    return await runEpochs(train, val, model, optimizer, s, interrupt);
+  } finally {
+    interrupt?.stop();
+  }
+}
+
+async function runEpochs(
+  train: DataSource,
+  val: DataSource | null,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  s: LoopSettings,
+  interrupt: InterruptWatch | null,
 ): Promise<TrainResult> {
   const { epochs, verbose, budgetMs, stateDir, seed, log } = s;
   let classWeights: number[] | undefined;
@@ -152,12 +221,15 @@ export async function runLoop(
       seed,
       history,
       callbacks: callbacks.getState(),
+      ...(s.runSettings ? { settings: s.runSettings } : {}),
     });
   };
   const schedule = s.learningRateSchedule;
   if (schedule?.getConfig().decaySteps === 'auto' && !Number.isFinite(budgetMs) && !(Number.isFinite(epochs) && train.numBatches > 0)) {
     throw new Error("learningRateSchedule: a length of 'auto' needs a time budget, or epochs with a data source of known size");
   }
+  const warmup = Number(schedule?.getConfig().warmupSteps ?? 0);
+  let warnedWarmup = false;
   const t0 = Date.now();
   const elapsed = () => pos.elapsedMs + (Date.now() - t0);
   const stepsAtStart = pos.step;
@@ -195,6 +267,13 @@ export async function runLoop(
           budgetMs,
         });
         setLearningRate(optimizer, schedule.learningRate(pos.step, planned));
+        // Under a time budget the length is an estimate: judge it once it has settled.
+        if (!warnedWarmup && warmup > 0 && pos.step - stepsAtStart >= 20 && planned <= warmup) {
+          warnedWarmup = true;
+          log(
+            `warning: --warmup ${warmup} is longer than the ${planned} steps the time budget allows at this speed: the run will end in warm-up`,
+          );
+        }
       }
       epochLr ??= getLearningRate(optimizer);
       let r: { loss: number; acc: number };
@@ -217,6 +296,12 @@ export async function runLoop(
       sums.seen += n;
       b++;
       batchesSinceSave++;
+      if (interrupt?.requested) {
+        await save({ nextEpoch: epoch, nextBatch: b, step: pos.step, elapsedMs: elapsed(), epochSums: { ...sums, lr: epochLr } });
+        throw new TrainingInterruptedError(
+          `interrupted after batch ${b} of epoch ${epoch + 1}: the resume state is in ${stateDir}; continue with --resume`,
+        );
+      }
       outOfTime = elapsed() >= budgetMs;
       if (ctx.stopTraining || outOfTime) break; // tfjs semantics: checked after every batch
       if (b < train.numBatches && checkpointDue(s.checkpointEvery, batchesSinceSave, Date.now() - lastSave)) {
@@ -256,5 +341,7 @@ export async function runLoop(
     throw new TrainingDivergedError(`training diverged: the loss of ${where} is not finite; ${saved}`, diverged.epoch, diverged.batch);
   }
   if (s.savePrefix) await saveWithPrefix(model, s.savePrefix, { quantize: s.quantize });
+  // Finished: the state's weights (hundreds of MB) can only serve to extend the run.
+  if (stateDir && fs.existsSync(path.join(stateDir, 'state.json'))) finishTrainState(stateDir, s.keepState);
   return { history, model };
 }

@@ -5,6 +5,7 @@ import type { DataSource, FacialLike } from '../data/data-source';
 import type { LearningRateSchedule } from './schedules';
 import type { ModelKind } from '../models/registry';
 import type { QuantizeDtype } from '../io/quantize';
+import type { RunSettings } from './train-state';
 
 /** Keras-style history returned by trainResnet50. */
 export interface TrainHistory {
@@ -14,6 +15,8 @@ export interface TrainHistory {
 /** What trainResnet50 resolves to: the history and the trained model (caller disposes it). */
 export interface TrainResult extends TrainHistory {
   model: tf.LayersModel;
+  /** True when a resume found the run already finished: nothing was trained or written, and the model holds its final weights. */
+  finished?: boolean;
 }
 
 /** The data trainResnet50 accepts: a Facial instance, an ImageDataGenerator flow (any DataSource), or a tf.data.Dataset of {xs, ys} batches. */
@@ -47,6 +50,19 @@ export interface TrainOptions {
   resume?: boolean;
   /** Where the resume state goes (default `{savePrefix}_state` when savePrefix is set; otherwise none unless resume). */
   stateDir?: string;
+  /**
+   * Keep the resume state's weights once the run has finished, so a later resume can extend it
+   * (more epochs, a longer budget). Default: false for the state under `savePrefix` (only its
+   * state.json, a few kB, stays), true for a `stateDir` the caller names.
+   */
+  keepState?: boolean;
+  /** Start a fresh run even though `stateDir` holds one: that state is removed first (without it, refused). */
+  force?: boolean;
+  /**
+   * The settings that shape the run, by flag name (`batch_size`, `size`, `data`, ...): recorded
+   * in the resume state; a resume with a different value is refused, naming the flag and both values.
+   */
+  runSettings?: RunSettings;
   /** Stop cleanly once this many minutes of the run (over all its resumes) are spent; the epoch in progress is validated and saved. */
   timeBudget?: number;
   /** Sets the rate before every batch from the global step (e.g. CosineDecay); 'auto' lengths come from epochs or the time budget. */

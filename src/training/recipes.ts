@@ -71,6 +71,10 @@ export interface Fer2013TrainOptions {
   classWeight?: 'balanced';
   seed?: number;
   resume?: boolean;
+  /** Start a fresh run even though the prefix holds one (its state is removed first); without it, refused. */
+  force?: boolean;
+  /** Keep the resume state's weights when the run finishes, so it can be extended later (default: only state.json stays). */
+  keepState?: boolean;
   /** A recipe, true for the model kind's own, null/false for none. */
   augment?: AugmentationName | boolean | null;
   /** 'plateau': the seed's ReduceLROnPlateau; 'cosine': CosineDecay over the planned steps. */

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { firstNonFiniteWeight } from '../io/trained-model';
-import { atomicRename } from '../files/atomic';
+import { atomicRename, stagingName, writeFileAtomic } from '../files/atomic';
 import { leftoversOf } from '../files/leftovers';
 
 /** Where in the run a state was taken. */
@@ -31,6 +31,12 @@ export interface TrainPosition {
   /** The running sums of the unfinished epoch (zeros at a boundary) and the rate its first batch used. */
   epochSums: { loss: number; acc: number; seen: number; lr?: number | null };
 }
+
+/**
+ * The settings that shape a run, by flag name (`batch_size`, `size`, `data`, `augment`, ...):
+ * recorded in its state and compared on resume, so a resume cannot mix two runs.
+ */
+export type RunSettings = Record<string, string | number | boolean | null>;
 
 /** The JSON half of the state (weights travel in weights.bin). */
 export interface TrainStateMeta extends TrainPosition {
@@ -48,6 +54,12 @@ export interface TrainStateMeta extends TrainPosition {
   /** Optimizer scalars getWeights leaves out (Adam's running beta powers), so a resume is bit-exact. */
   optimizerScalars?: Record<string, number>;
   specs: tf.io.WeightsManifestEntry[];
+  /** The run's settings; absent in states written before they were recorded: then nothing is checked. */
+  settings?: RunSettings;
+  /** Set once the run has finished (its epochs or time budget spent, or stopped by a callback) and its final model is written. */
+  finished?: boolean;
+  /** Set when weights.bin was removed at the end of the run: this state only records it. */
+  weightsRemoved?: boolean;
 }
 
 // tfjs's Adam rebuilds accBeta1/2 in setWeights as pow(beta, t + 1), which differs in the last
@@ -79,6 +91,7 @@ function candidates(dir: string): string[] {
 function readComplete(folder: string): TrainStateMeta | null {
   try {
     const meta = JSON.parse(fs.readFileSync(path.join(folder, 'state.json'), 'utf8')) as TrainStateMeta;
+    if (meta.weightsRemoved) return meta; // a finished run's record: complete without weights
     const bytes = meta.specs.reduce(
       (s, e) => s + e.shape.reduce((a, b) => a * b, 1) * (e.dtype === 'int32' || e.dtype === 'float32' ? 4 : 1),
       0,
@@ -111,8 +124,7 @@ export async function saveTrainState(dir: string, model: tf.LayersModel, optimiz
   };
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
-  const tag = `${meta.seq}-${Math.random().toString(36).slice(2, 8)}`;
-  const staged = `${dir}.tmp-${tag}`;
+  const staged = stagingName(dir, 'tmp', meta.seq);
   const stale = candidates(dir).filter((c) => c !== dir);
   try {
     fs.mkdirSync(staged);
@@ -123,7 +135,7 @@ export async function saveTrainState(dir: string, model: tf.LayersModel, optimiz
     fs.rmSync(staged, { recursive: true, force: true });
     throw new Error(`could not write the resume state ${staged}: ${(err as Error).message}`);
   }
-  const old = `${dir}.old-${tag}`;
+  const old = stagingName(dir, 'old', meta.seq);
   if (fs.existsSync(dir)) atomicRename(dir, old);
   atomicRename(staged, dir);
   for (const s of [old, ...stale]) fs.rmSync(s, { recursive: true, force: true });
@@ -147,7 +159,7 @@ export function findTrainState(dir: string): string | null {
  */
 export function adoptTrainState(dir: string, found: string | null): string {
   if (found && found !== dir) {
-    if (fs.existsSync(dir)) atomicRename(dir, `${dir}.old-adopt-${Math.random().toString(36).slice(2, 8)}`);
+    if (fs.existsSync(dir)) atomicRename(dir, stagingName(dir, 'old', 'adopt'));
     atomicRename(found, dir);
   }
   for (const c of candidates(dir)) if (c !== dir) fs.rmSync(c, { recursive: true, force: true });
@@ -181,9 +193,95 @@ export function readTrainStateMeta(dir: string): TrainStateMeta {
   return meta;
 }
 
+/** How far a state's run got, for messages: 'finished after epoch 30', 'stopped after epoch 2', 'stopped in epoch 3, before batch 13'. */
+export function describeTrainState(meta: TrainStateMeta): string {
+  if (meta.finished) return `finished after epoch ${meta.nextEpoch}`;
+  return meta.nextBatch
+    ? `stopped in epoch ${meta.nextEpoch + 1}, before batch ${meta.nextBatch + 1}`
+    : `stopped after epoch ${meta.nextEpoch}`;
+}
+
+/**
+ * Refuses a resume whose settings differ from the ones the state at `dir` was written with,
+ * naming the flag and both values. `given` holds the settings of the resuming run (undefined:
+ * not given, so the state's value is used); a setting the state does not record (a state of
+ * an earlier version) is unknown and not checked. The seed is the state's own field.
+ */
+export function checkResumeSettings(dir: string, meta: TrainStateMeta, given: Record<string, RunSettings[string] | undefined>): void {
+  for (const [flag, value] of Object.entries(given)) {
+    const recorded = flag === 'seed' ? meta.seed : meta.settings?.[flag];
+    if (value === undefined || recorded === undefined || recorded === value) continue;
+    const show = (v: unknown) => (v === null ? 'none' : String(v));
+    throw new Error(
+      `--${flag} ${show(value)} differs from the run in ${dir}, which has --${flag} ${show(recorded)}: resume with the run's --${flag} ${show(recorded)}` +
+        (flag === 'seed' ? ' or without --seed' : '') +
+        ', or start a new run (--force replaces it)',
+    );
+  }
+}
+
+/** What a run starting now does with the state at its state folder (planResume's answer). */
+export interface ResumePlan {
+  /** The complete state to resume from; null for a fresh run. */
+  found: string | null;
+  meta: TrainStateMeta | null;
+  /** The state's run is already finished for these epochs and this time budget: nothing to train. */
+  finished: boolean;
+  /** A fresh run with `force` over an existing state: the caller removes that state before writing anything. */
+  replaces: boolean;
+}
+
+/**
+ * Decides, before any file is touched, how a run relates to the state at `dir`: a resume
+ * (its settings checked against the state's, see checkResumeSettings), a resume of a run
+ * already finished, or a fresh run. A fresh run over an existing state is refused unless
+ * `force`: the state and the log beside it belong to that run.
+ */
+export function planResume(
+  dir: string | undefined,
+  o: { resume?: boolean; force?: boolean; epochs: number; budgetMs: number; given: Record<string, RunSettings[string] | undefined> },
+): ResumePlan {
+  const found = dir ? findTrainState(dir) : null;
+  const meta = found ? readTrainStateMeta(found) : null;
+  if (!dir || !found || !meta) return { found: null, meta: null, finished: false, replaces: false };
+  if (!o.resume) {
+    if (o.force) return { found: null, meta: null, finished: false, replaces: true };
+    throw new Error(
+      `${dir} holds a run (${describeTrainState(meta)}): continue it with --resume, or start a new run with --force, which removes that state`,
+    );
+  }
+  checkResumeSettings(dir, meta, o.given);
+  // Only a state marked finished: one at the end of its epochs without the mark was taken
+  // before the final model was written (a kill in between), and resuming it writes that model.
+  const finished = !!meta.weightsRemoved || (!!meta.finished && (meta.nextEpoch >= o.epochs || meta.elapsedMs >= o.budgetMs));
+  return { found, meta, finished, replaces: false };
+}
+
+/**
+ * Marks the state at `dir` as the record of a finished run. Unless `keepWeights`, its
+ * weights.bin (the model and optimizer slots, hundreds of MB) is removed: state.json stays,
+ * with the steps, time, seed and history (what scripts/ship-model.ts reads). state.json is
+ * rewritten first, so a kill between the two steps leaves a record that says so.
+ */
+export function finishTrainState(dir: string, keepWeights: boolean): void {
+  const meta = readTrainStateMeta(dir);
+  const file = path.join(dir, 'state.json');
+  writeFileAtomic(file, JSON.stringify({ ...meta, finished: true, ...(keepWeights ? {} : { weightsRemoved: true }) }));
+  if (!keepWeights) fs.rmSync(path.join(dir, 'weights.bin'), { force: true });
+  for (const left of leftoversOf(file)) fs.rmSync(left, { force: true }); // of a finish that was killed
+}
+
+/** Removes the state at `dir` and every leftover of its saves (a run the user chose to replace). */
+export function removeTrainState(dir: string): void {
+  for (const c of candidates(dir)) fs.rmSync(c, { recursive: true, force: true });
+}
+
 /** Loads the state into `model` and `optimizer`; returns the JSON half. Errors name the folder. */
 export async function loadTrainState(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<TrainStateMeta> {
   const meta = readTrainStateMeta(dir);
+  if (meta.weightsRemoved) {
+    throw new Error(`${dir}: the run finished and its weights were not kept (keep them with --keep_state), so it cannot be continued`);
+  }
   if (meta.optimizer && meta.optimizer !== optimizer.getClassName()) {
     throw new Error(
       `${dir}: the state was trained with ${meta.optimizer}, not ${optimizer.getClassName()}; resume with the same --optimizer`,
