@@ -151,6 +151,9 @@ if [ ! -f "$data/done" ]; then
   ls "$data"/fer-*.bin | nice -n 5 xargs -P2 -n1 xz -9 -T1 -f
   touch "$data/done"
 fi
+# Older packings' Node and faces (another node binary, another ferpack.js) are of no more use.
+find "$cache" -maxdepth 1 \( -name 'node-*.xz' ! -name "node-$node_key.xz" -o -name 'dawn-*.xz' ! -name "dawn-$dawn_key.xz" \
+  -o -name 'fer-*' ! -name "fer-$data_key" \) -exec rm -rf {} +
 
 # --- the split -------------------------------------------------------------------------------
 # What travels besides the carry: tracked files as they are on disk, untracked ones git does

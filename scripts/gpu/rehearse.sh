@@ -85,6 +85,11 @@ rc=0
 (cd "$work/cold" && "${far_env[@]}" FACIAL_GPU_HOME="$work/cold/tmp" OUT="$work/out-cold" bash .gpu-bundle/c2/remote.sh train) || rc=$?
 echo "exit $rc after $(($(date +%s) - s)) s"
 [ "$rc" -eq 2 ] || { echo "rehearse.sh: expected exit 2" >&2; exit 1; }
+step "the cold machine's fix: command 1 again with SKIP_BENCH=1 stages part 1 and checks the adapter only"
+cp -r "$repo/.gpu-bundle/c1" "$work/cold/.gpu-bundle/"
+s=$(date +%s)
+(cd "$work/cold" && "${far_env[@]}" FACIAL_GPU_HOME="$work/cold/tmp" OUT="$work/out-cold" ALLOW_CPU_ADAPTER=1 SKIP_BENCH=1 bash .gpu-bundle/c1/remote.sh bench)
+echo "exit 0 after $(($(date +%s) - s)) s"
 
 step "command 2 with ALLOW_CPU_ADAPTER=1: faces part 2, train a few batches (--limit 8, batch 4), export"
 for p in "$repo"/.gpu-bundle/c[0-9]*; do [ "$(basename "$p")" = c1 ] || carry "$(basename "$p")"; done
