@@ -180,6 +180,12 @@ function decode(argv) {
   const hash = crypto.createHash('sha256');
   const tmp = `${f.out}.partial`;
   const fd = fs.openSync(tmp, 'w');
+  // A half-written CSV must not look like data to a later run.
+  const bail = (msg) => {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    fail(msg);
+  };
   const write = (s) => {
     const b = Buffer.from(s, 'latin1');
     hash.update(b);
@@ -191,8 +197,8 @@ function decode(argv) {
     const file = path.join(f.dir, c.file);
     const body = fs.readFileSync(file);
     if (crypto.createHash('sha256').update(body).digest('hex') !== c.sha256)
-      fail(`${file}: sha256 differs from the manifest (damaged in transit?)`);
-    if (body.toString('latin1', 0, 4) !== MAGIC) fail(`${file}: not a ferpack chunk`);
+      bail(`${file}: sha256 differs from the manifest (damaged in transit?)`);
+    if (body.toString('latin1', 0, 4) !== MAGIC) bail(`${file}: not a ferpack chunk`);
     const n = body.readUInt32LE(4);
     const labels = body.subarray(8, 8 + n);
     const uses = body.subarray(8 + n, 8 + 2 * n);
@@ -207,9 +213,9 @@ function decode(argv) {
     write(out.join(''));
     rows += n;
   }
-  fs.closeSync(fd);
   const got = hash.digest('hex');
-  if (got !== manifest.csv_sha256) fail(`${tmp}: sha256 ${got} differs from the manifest's ${manifest.csv_sha256}`);
+  if (got !== manifest.csv_sha256) bail(`${f.out}: the rebuilt rows' sha256 ${got} differs from the manifest's ${manifest.csv_sha256}`);
+  fs.closeSync(fd);
   fs.renameSync(tmp, f.out);
   process.stdout.write(`ferpack: wrote ${f.out} (${rows} rows, ${JSON.stringify(manifest.counts)}, sha256 matches)\n`);
 }

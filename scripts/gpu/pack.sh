@@ -35,6 +35,7 @@ die() {
 }
 mib() { awk -v b="$1" 'BEGIN { printf "%.2f MiB", b / 1048576 }'; }
 size() { stat -c %s "$@" | awk '{ s += $1 } END { print s + 0 }'; }
+dir_size() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
 
 # --- what must be here -------------------------------------------------------------------
 [ "$(uname -sm)" = "Linux x86_64" ] || die "the GPU machine is linux x86-64; pack on one (this is $(uname -sm))"
@@ -148,7 +149,7 @@ if [ ! -f "$data/done" ]; then
   echo "pack.sh: packing $FER_CSV (Training + PublicTest), ~2 min"
   rm -rf "$data"
   nice -n 5 "$node_bin" "$here/ferpack.js" encode --csv "$FER_CSV" --out "$data"
-  ls "$data"/fer-*.bin | nice -n 5 xargs -P2 -n1 xz -9 -T1 -f
+  find "$data" -name 'fer-*.bin' -print0 | nice -n 5 xargs -0 -P2 -n1 xz -9 -T1 -f
   touch "$data/done"
 fi
 # Older packings' Node and faces (another node binary, another ferpack.js) are of no more use.
@@ -174,9 +175,9 @@ mkdir -p "$dir/debs"
 cp "$debs"/*.deb "$dir/debs/"
 cp "$TORCH_BENCH" "$dir/torch_resnet50.py"
 cp "$here/remote.sh" "$data/fer-manifest.json" "$dir/"
-[ "$(size $(find "$dir" -type f))" -lt "$cap" ] || die "the base alone ($(mib "$(size $(find "$dir" -type f))")) does not fit beside $target ($(mib "$tree"))"
+[ "$(dir_size "$dir")" -lt "$cap" ] || die "the base alone ($(mib "$(dir_size "$dir")")) does not fit beside $target ($(mib "$tree"))"
 for chunk in "$data"/fer-*.bin.xz; do
-  used=$(size $(find "$dir" -type f))
+  used=$(dir_size "$dir")
   if [ $((used + $(size "$chunk"))) -gt "$cap" ]; then
     part=$((part + 1))
     dir=$bundle/c$part
@@ -192,7 +193,7 @@ done
   echo "node $("$node_bin" -v) $(mib "$(size "$bundle/c1/node.xz")"), dawn.node $(mib "$(size "$bundle/c1/dawn.node.xz")"), app $(mib "$(size "$bundle/c1/app.tar.xz")"), debs $(mib "$(size "$bundle"/c1/debs/*.deb)")"
   echo "faces: $(mib "$(size "$data"/fer-*.bin.xz)") in $(ls "$data"/fer-*.bin.xz | wc -l) chunks ($(grep -o '"rows": [0-9]*' "$data/fer-manifest.json" | head -1))"
   for d in "$bundle"/c[0-9]*; do
-    s=$(size $(find "$d" -type f))
+    s=$(dir_size "$d")
     echo "$(basename "$d"): $(mib "$s") carried, $(ls "$d"/fer-*.bin.xz 2>/dev/null | wc -l) face chunks; with the checkout $(mib $((s + tree))) of 64 MiB"
   done
 } | tee "$bundle/SIZES.txt"

@@ -79,7 +79,7 @@ stage_base() {
     log "Node and the library already staged under $home"
     return 0
   fi
-  rm -rf "$home/bin" "$home/app" "$home/debs" "$home/base.key"
+  rm -rf "${home:?}/bin" "$home/app" "$home/debs" "$home/base.key"
   mkdir -p "$home/bin"
   unxz_to "$base/node.xz" "$home/bin/node"
   chmod +x "$home/bin/node"
@@ -117,7 +117,7 @@ stage_data() {
   [ -f "$home/data/fer-manifest.json" ] || die "no fer-manifest.json in any carried part"
   local want have
   want=$(grep -c '"file"' "$home/data/fer-manifest.json")
-  have=$(ls "$home/data"/fer-*.bin 2>/dev/null | wc -l)
+  have=$(find "$home/data" -name 'fer-*.bin' | wc -l)
   log "faces: $n chunks staged now, $have of $want under $home/data"
 }
 
@@ -131,7 +131,7 @@ setup_vulkan() {
     else
       for f in "$home"/debs/*.deb; do dpkg -x "$f" /; done
       ldconfig
-      log "Vulkan loader unpacked into / from $(ls "$home"/debs | tr '\n' ' ')"
+      log "Vulkan loader unpacked into / from $(cd "$home/debs" && echo *.deb)"
     fi
   else
     mkdir -p "$root"
@@ -215,6 +215,7 @@ bench() {
     log "pytorch ${size}x$size batch $b: exit $rc in $(($(date +%s) - s)) s"
   done
   # One table, ratios from the same command.
+  # shellcheck disable=SC2016 # JavaScript, not shell
   "${node_cmd[@]}" -e '
     const fs = require("fs"), [a, b] = process.argv.slice(1);
     const rows = (f) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []);
@@ -230,7 +231,7 @@ bench() {
 train() {
   local want have
   want=$(grep -c '"file"' "$home/data/fer-manifest.json")
-  have=$(ls "$home/data"/fer-*.bin 2>/dev/null | wc -l)
+  have=$(find "$home/data" -name 'fer-*.bin' | wc -l)
   [ "$have" -eq "$want" ] || die "only $have of $want face chunks are staged under $home/data: the machine went cold, or a part was not carried. Run command 1 again with SKIP_BENCH=1 (and 'stage' for any middle part), then this one." 2
   local csv=$home/fer2013.csv
   if [ ! -f "$csv" ]; then
