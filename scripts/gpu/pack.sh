@@ -15,15 +15,16 @@
 # Environment: FER_CSV (default ../shared/data/fer2013.csv.gz), TORCH_BENCH (default
 # ../shared/bench/torch_resnet50.py), MARGIN_MIB (kept free in each command, default 1.5).
 # Needs here: a built dist/ (npm run build), node_modules (npm ci), Node 20 on linux-x64, xz,
-# apt-get (for the debs, once; cached under .gpu-bundle/cache). Takes ~3 min on 2 cores, the
-# first time (xz of Node and of the faces); later runs reuse the cache.
+# apt-get (for the debs, once). Takes ~5 min on 2 cores the first time (xz of Node and of the
+# faces); later runs reuse the cache (this repository's .gpu-bundle/cache, or GPU_BUNDLE_CACHE).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 target=$(cd "${1:-$repo}" && pwd)
 bundle=$target/.gpu-bundle
-cache=$bundle/cache
+# The cache (compressed Node, faces) stays with the scripts, so packing for another checkout reuses it.
+cache=${GPU_BUNDLE_CACHE:-$repo/.gpu-bundle/cache}
 FER_CSV=${FER_CSV:-$repo/../shared/data/fer2013.csv.gz}
 TORCH_BENCH=${TORCH_BENCH:-$repo/../shared/bench/torch_resnet50.py}
 MARGIN_MIB=${MARGIN_MIB:-1.5}
@@ -61,7 +62,7 @@ if ! git -C "$target" check-ignore -q .gpu-bundle/c1; then
 fi
 
 mkdir -p "$cache"
-rm -rf "$bundle"/c[0-9]* "$bundle/app-staging"
+rm -rf "$bundle"/c[0-9]* "$bundle/app-staging" "$bundle/SIZES.txt"
 
 # --- Node -------------------------------------------------------------------------------
 # Stripped (its debug info is 12 MB of nothing at run time), xz with the x86 branch filter:

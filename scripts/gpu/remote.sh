@@ -124,7 +124,12 @@ stage_data() {
 # --- Vulkan: the loader and the GPU's driver ----------------------------------------------
 vk_env=()
 setup_vulkan() {
-  local root=${VULKAN_DEBS_ROOT:-/}
+  local root=${VULKAN_DEBS_ROOT:-/} ld=
+  # The NVIDIA ICD names its library (libGLX_nvidia.so.0) without a path; in CUDA images the
+  # driver's libraries are often found through LD_LIBRARY_PATH (/usr/local/nvidia/lib64), not
+  # ldconfig. Node runs under env -i, so the machine's LD_LIBRARY_PATH is handed on explicitly.
+  for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do [ -d "$d" ] && ld=$ld:$d; done
+  [ -n "${LD_LIBRARY_PATH:-}" ] && ld=$ld:$LD_LIBRARY_PATH
   if [ "$root" = / ]; then
     if ldconfig -p | grep -q 'libvulkan\.so\.1'; then
       log "the machine has a Vulkan loader: $(ldconfig -p | grep -m1 'libvulkan\.so\.1' | sed 's/.*=> //')"
@@ -136,8 +141,12 @@ setup_vulkan() {
   else
     mkdir -p "$root"
     for f in "$home"/debs/*.deb; do dpkg -x "$f" "$root"; done
-    vk_env+=("LD_LIBRARY_PATH=$root/usr/lib/x86_64-linux-gnu")
+    ld=$root/usr/lib/x86_64-linux-gnu$ld
     log "Vulkan loader unpacked into $root (LD_LIBRARY_PATH)"
+  fi
+  if [ -n "$ld" ]; then
+    vk_env+=("LD_LIBRARY_PATH=${ld#:}")
+    log "LD_LIBRARY_PATH=${ld#:}"
   fi
   if [ -z "${VK_DRIVER_FILES:-}" ]; then
     for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
