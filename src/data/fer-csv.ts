@@ -183,8 +183,12 @@ export class FerRowCollector {
     return this.wantsMore();
   }
 
-  /** One papaparse step result at `line`, from either reader; false once nothing more is wanted. */
-  step(results: Papa.ParseStepResult<string[]>, line: number): boolean {
+  /**
+   * One papaparse step result at `line`, from either reader; false once nothing more is wanted.
+   * Typed by the fields it reads rather than as Papa.ParseStepResult, so the published .d.ts
+   * needs no papaparse types (a dev dependency) to compile.
+   */
+  step(results: { data: string[]; errors: Array<{ type: string; message: string }> }, line: number): boolean {
     const quoteError = results.errors.find((e) => e.type === 'Quotes');
     if (quoteError) {
       this.malformed(quoteError.message, line);
