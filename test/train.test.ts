@@ -49,18 +49,20 @@ test('makeTrainStep loss = mean categorical cross-entropy + L2 penalty of the co
   const { xs, ys } = tinyData(6, 9);
   // Expected, computed independently: training-mode forward pass (BN batch statistics),
   // -sum(y log p) per sample, mean, plus 0.05 * sum(kernel^2).
-  const expected = tf.tidy(() => {
+  const [expected, expectedAcc] = tf.tidy(() => {
     const p = tf.clipByValue(model.apply(xs, { training: true }) as tf.Tensor, 1e-7, 1 - 1e-7);
     const ce = tf.mean(tf.neg(tf.sum(tf.mul(ys, tf.log(p)), -1)));
     const kernel = model.layers[1].getWeights()[0];
-    return tf.add(ce, tf.mul(0.05, tf.sum(tf.square(kernel)))).dataSync()[0];
+    // Batch accuracy: the share of rows whose argmax is the true class.
+    const acc = tf.mean(tf.cast(tf.equal(tf.argMax(p, -1), tf.argMax(ys, -1)), 'float32'));
+    return [tf.add(ce, tf.mul(0.05, tf.sum(tf.square(kernel)))).dataSync()[0], acc.dataSync()[0]];
   });
   const step = makeTrainStep(model, tf.train.sgd(0), {});
   const before = tf.memory().numTensors;
   const r = await step(xs, ys);
   await step(xs, ys);
   assert.ok(Math.abs(r.loss - expected) < 1e-5, `${r.loss} vs ${expected}`);
-  assert.ok(r.acc >= 0 && r.acc <= 1);
+  assert.ok(Math.abs(r.acc - expectedAcc) < 1e-6, `acc ${r.acc} vs ${expectedAcc}`);
   assert.equal(tf.memory().numTensors, before); // no leak per step
   model.dispose();
   tf.dispose([xs, ys]);

@@ -10,10 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { compileForInference, fastPredictor } from '../../../src/models/inference';
-import { registerWasmTrainingKernels } from '../../../src/engine/wasm';
-import { resnet50AnySize } from '../../../src/resnet50-anysize';
-import { resnet50 } from '../../../src/resnet50';
+import { compileForInference, fastPredictor } from '../../src/models/inference';
+import { registerWasmTrainingKernels } from '../../src/engine/wasm';
+import { resnet50AnySize } from '../../src/resnet50-anysize';
+import { resnet50 } from '../../src/resnet50';
 
 /** Deterministic non-trivial BN statistics: gamma, variance in 0.7..1.3, beta, mean in -0.2..0.2. */
 function randomiseBatchNorms(model: tf.LayersModel): void {
