@@ -142,3 +142,15 @@ test('skipBadRows keeps the good rows and reports how many were skipped and why'
   // A bad header is never skippable.
   await expectError(write('hdr2.csv', ['a,b,c', row(0, pixels(0), 'Training')]), 1, /bad header/, { skipBadRows: true });
 });
+
+test('random bytes named .csv: "not a FER2013 CSV", naming the file', () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fer-random-')), 'random.csv');
+  fs.writeFileSync(
+    file,
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, ...Array.from({ length: 4000 }, (_, i) => (i * 7919 + 13) % 256)]),
+  );
+  assert.throws(
+    () => readFerCsvSync(file, {}),
+    (e: Error) => e.message.startsWith(`${file}:1: not a FER2013 CSV`),
+  );
+});
