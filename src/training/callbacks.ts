@@ -10,7 +10,7 @@ import { Callback, Logs, Monitor, MonitorMode } from './callbacks-base';
 
 export * from './callbacks-base';
 import { saveCheckpoint } from '../io/checkpoint-io';
-import { atomicRename, stagingName } from '../files/atomic';
+import { writeFileAtomic } from '../files/atomic';
 
 /** Formats Keras filepath templates: `{epoch:02d}`, `{val_loss:.2f}`, `{name}` (Python str.format subset). */
 export function formatFilepath(template: string, values: Logs): string {
@@ -387,11 +387,7 @@ export class CSVLogger extends Callback {
       .readFileSync(this.filename, 'utf8')
       .split('\n')
       .filter((l) => l.length > 0);
-    if (lines.length - 1 > s.rows) {
-      const tmp = stagingName(this.filename, 'tmp');
-      fs.writeFileSync(tmp, lines.slice(0, s.rows + 1).join('\n') + '\n');
-      atomicRename(tmp, this.filename);
-    }
+    if (lines.length - 1 > s.rows) writeFileAtomic(this.filename, lines.slice(0, s.rows + 1).join('\n') + '\n');
     this.rows = Math.max(0, Math.min(s.rows, lines.length - 1));
   }
 }
