@@ -195,12 +195,13 @@ export function prepareFaceInto(gray: Uint8Array, inW: number, inH: number, size
   resizeBilinearInto(src, inW, inH, out, size, size);
 }
 
-/** Float32 value of each byte after the library-wide normalisation x / 255 - 0.5. */
-export const NORMALISE_TABLE: Float32Array = (() => {
-  const t = new Float32Array(256);
-  for (let v = 0; v < 256; v++) t[v] = v / 255 - 0.5;
-  return t;
-})();
+/** The library-wide normalisation of a pixel value in 0..255 (the seed's x / 255 - 0.5). */
+export function normalisePixel(v: number): number {
+  return v / 255 - 0.5;
+}
+
+/** Float32 value of each byte after normalisePixel. */
+export const NORMALISE_TABLE: Float32Array = Float32Array.from({ length: 256 }, (_, v) => normalisePixel(v));
 
 let faceScratch = new Uint8Array(0);
 

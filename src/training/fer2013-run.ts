@@ -18,6 +18,7 @@ import { saveCheckpoint } from '../io/checkpoint-io';
 import { evaluateModel, EvaluationResults } from '../evaluation/verify';
 import { Callback, CSVLogger, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN } from './callbacks';
 import { CosineDecay } from './schedules';
+import { normalisePixel } from '../data/resize';
 import { planResume, RunSettings } from './train-state';
 import { Fer2013TrainOptions, SEED_PLATEAU } from './recipes';
 import { AUGMENTATIONS, AugmentationName, isAugmentationName } from '../data/augmentations';
@@ -52,7 +53,8 @@ async function loadData(
   const data = o.data;
   if (data && fs.existsSync(data) && fs.statSync(data).isDirectory()) {
     const sub = (name: string) => (fs.existsSync(path.join(data, name)) ? path.join(data, name) : null);
-    const normalise = (x: Float32Array) => x.map((v) => v / 255 - 0.5);
+    // After augmentation the pixels are no longer whole numbers: the function, not the byte table.
+    const normalise = (x: Float32Array) => x.map(normalisePixel);
     const opts = { targetSize: [size, size] as [number, number], batchSize: o.batchSize, seed };
     const train = new ImageDataGenerator({
       ...(augment ? AUGMENTATIONS[augment] : {}),
