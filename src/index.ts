@@ -70,6 +70,7 @@ export { verifyModel, VerifyModelOptions, VerifyModelRun } from './evaluation/ve
 export { predict, PredictResult, PredictOptions } from './evaluation/predict';
 export { TestTimeAugmentation, TTA_MODES, withTestTimeAugmentation } from './models/tta';
 export { writeReport, readTrainingLog } from './evaluation/report';
+export { benchmarkCase, BenchCase, BenchResult, BENCH_CASES } from './evaluation/benchmark';
 
 // Engines: choosing the backend, and the interface an engine plugs into.
 export { selectBackend, ensureBackend, BackendInfo, BACKEND_NAMES, BackendName } from './engine/select';
