@@ -185,31 +185,8 @@ async function runEpochs(
   callbacks.setContext(ctx);
   await callbacks.onTrainBegin();
 
-  const pos: TrainPosition = { nextEpoch: 0, nextBatch: 0, step: 0, elapsedMs: 0, epochSums: { loss: 0, acc: 0, seen: 0 } };
-  let seq = 0;
-  if (s.resumeFrom) {
-    const meta = await loadTrainState(s.resumeFrom, model, optimizer);
-    Object.assign(pos, {
-      nextEpoch: meta.nextEpoch,
-      nextBatch: meta.nextBatch,
-      step: meta.step,
-      elapsedMs: meta.elapsedMs,
-      epochSums: meta.epochSums,
-    });
-    seq = meta.seq;
-    if (s.learningRate !== undefined && s.learningRateOverride) {
-      setLearningRate(optimizer, s.learningRate);
-      log(`Resume: learning rate set to ${s.learningRate} (overriding the state's ${meta.learningRate})`);
-    } else {
-      setLearningRate(optimizer, meta.learningRate);
-    }
-    Object.assign(history, meta.history);
-    callbacks.setState(meta.callbacks);
-    log(
-      `Resuming from ${s.resumeFrom} at epoch ${pos.nextEpoch + 1}${pos.nextBatch ? `, batch ${pos.nextBatch + 1}` : ''} (lr ${getLearningRate(optimizer)})`,
-    );
-  }
-  if (stateDir && !s.resumeFrom) adoptTrainState(stateDir, null); // a fresh run: clear killed runs' staging folders
+  const { pos, seq: restoredSeq } = await restorePosition(s, model, optimizer, callbacks, history);
+  let seq = restoredSeq;
 
   const save = async (p: TrainPosition) => {
     if (!stateDir) return;
@@ -224,15 +201,15 @@ async function runEpochs(
       ...(s.runSettings ? { settings: s.runSettings } : {}),
     });
   };
-  const schedule = s.learningRateSchedule;
-  if (schedule?.getConfig().decaySteps === 'auto' && !Number.isFinite(budgetMs) && !(Number.isFinite(epochs) && train.numBatches > 0)) {
-    throw new Error("learningRateSchedule: a length of 'auto' needs a time budget, or epochs with a data source of known size");
-  }
-  const warmup = Number(schedule?.getConfig().warmupSteps ?? 0);
-  let warnedWarmup = false;
   const t0 = Date.now();
   const elapsed = () => pos.elapsedMs + (Date.now() - t0);
   const stepsAtStart = pos.step;
+  const applySchedule = scheduleRates(s, train.numBatches, optimizer, () => ({
+    step: pos.step,
+    stepsHere: pos.step - stepsAtStart,
+    msHere: Date.now() - t0,
+    elapsedMs: elapsed(),
+  }));
   let outOfTime = elapsed() >= budgetMs;
   // A batch whose result cannot be kept: its loss is not finite, or the device failed during it.
   let diverged: { epoch: number; batch: number; deviceError: string | null } | null = null;
@@ -256,25 +233,7 @@ async function runEpochs(
         tf.dispose([batch.xs, batch.ys]);
         throw new Error(batchLimitMessage(n, batchLimit, tf.getBackend()));
       }
-      if (schedule) {
-        const planned = plannedSteps({
-          epochs,
-          numBatches: train.numBatches,
-          step: pos.step,
-          stepsHere: pos.step - stepsAtStart,
-          msHere: Date.now() - t0,
-          elapsedMs: elapsed(),
-          budgetMs,
-        });
-        setLearningRate(optimizer, schedule.learningRate(pos.step, planned));
-        // Under a time budget the length is an estimate: judge it once it has settled.
-        if (!warnedWarmup && warmup > 0 && pos.step - stepsAtStart >= 20 && planned <= warmup) {
-          warnedWarmup = true;
-          log(
-            `warning: --warmup ${warmup} is longer than the ${planned} steps the time budget allows at this speed: the run will end in warm-up`,
-          );
-        }
-      }
+      applySchedule();
       epochLr ??= getLearningRate(optimizer);
       let r: { loss: number; acc: number };
       try {
@@ -323,25 +282,98 @@ async function runEpochs(
     await save({ nextEpoch: epoch + 1, nextBatch: 0, step: pos.step, elapsedMs: elapsed(), epochSums: { loss: 0, acc: 0, seen: 0 } });
   }
   await callbacks.onTrainEnd();
-  if (diverged) {
-    const kept = [
-      stateDir && findTrainState(stateDir),
-      ...callbacks.callbacks.flatMap((c) => (c instanceof ModelCheckpoint && c.lastSaved ? [c.lastSaved] : [])),
-    ].filter((f): f is string => !!f && fs.existsSync(f));
-    const where = `epoch ${diverged.epoch + 1}, batch ${diverged.batch + 1} (index ${diverged.batch})`;
-    const saved = `nothing was saved from it${kept.length ? `; the last good model is in ${kept.join(' and ')}` : ' (no earlier checkpoint exists)'}`;
-    if (diverged.deviceError) {
-      throw new DeviceFailedError(
-        `training stopped at ${where}: ${deviceErrorText(diverged.deviceError)}; ${saved}`,
-        diverged.epoch,
-        diverged.batch,
-        diverged.deviceError,
-      );
-    }
-    throw new TrainingDivergedError(`training diverged: the loss of ${where} is not finite; ${saved}`, diverged.epoch, diverged.batch);
-  }
+  if (diverged) throw divergedError(diverged, stateDir, callbacks);
   if (s.savePrefix) await saveWithPrefix(model, s.savePrefix, { quantize: s.quantize });
   // Finished: the state's weights (hundreds of MB) can only serve to extend the run.
   if (stateDir && fs.existsSync(path.join(stateDir, 'state.json'))) finishTrainState(stateDir, s.keepState);
   return { history, model };
+}
+
+/** Where a run resumes (or begins): its position, and the sequence number of its last state. */
+async function restorePosition(
+  s: LoopSettings,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  callbacks: CallbackList,
+  history: TrainHistory['history'],
+): Promise<{ pos: TrainPosition; seq: number }> {
+  const pos: TrainPosition = { nextEpoch: 0, nextBatch: 0, step: 0, elapsedMs: 0, epochSums: { loss: 0, acc: 0, seen: 0 } };
+  if (!s.resumeFrom) {
+    if (s.stateDir) adoptTrainState(s.stateDir, null); // a fresh run: clear killed runs' staging folders
+    return { pos, seq: 0 };
+  }
+  const meta = await loadTrainState(s.resumeFrom, model, optimizer);
+  Object.assign(pos, {
+    nextEpoch: meta.nextEpoch,
+    nextBatch: meta.nextBatch,
+    step: meta.step,
+    elapsedMs: meta.elapsedMs,
+    epochSums: meta.epochSums,
+  });
+  if (s.learningRate !== undefined && s.learningRateOverride) {
+    setLearningRate(optimizer, s.learningRate);
+    s.log(`Resume: learning rate set to ${s.learningRate} (overriding the state's ${meta.learningRate})`);
+  } else {
+    setLearningRate(optimizer, meta.learningRate);
+  }
+  Object.assign(history, meta.history);
+  callbacks.setState(meta.callbacks);
+  s.log(
+    `Resuming from ${s.resumeFrom} at epoch ${pos.nextEpoch + 1}${pos.nextBatch ? `, batch ${pos.nextBatch + 1}` : ''} (lr ${getLearningRate(optimizer)})`,
+  );
+  return { pos, seq: meta.seq };
+}
+
+/**
+ * The per-step learning rate of `s.learningRateSchedule` (a no-op without one): called before
+ * each batch with where the run is, it sets the rate for that step over the run's planned length.
+ */
+function scheduleRates(
+  s: LoopSettings,
+  numBatches: number,
+  optimizer: tf.Optimizer,
+  where: () => { step: number; stepsHere: number; msHere: number; elapsedMs: number },
+): () => void {
+  const schedule = s.learningRateSchedule;
+  if (!schedule) return () => undefined;
+  if (schedule.getConfig().decaySteps === 'auto' && !Number.isFinite(s.budgetMs) && !(Number.isFinite(s.epochs) && numBatches > 0)) {
+    throw new Error("learningRateSchedule: a length of 'auto' needs a time budget, or epochs with a data source of known size");
+  }
+  const warmup = Number(schedule.getConfig().warmupSteps ?? 0);
+  let warnedWarmup = false;
+  return () => {
+    const w = where();
+    const planned = plannedSteps({ epochs: s.epochs, numBatches, budgetMs: s.budgetMs, ...w });
+    setLearningRate(optimizer, schedule.learningRate(w.step, planned));
+    // Under a time budget the length is an estimate: judge it once it has settled.
+    if (!warnedWarmup && warmup > 0 && w.stepsHere >= 20 && planned <= warmup) {
+      warnedWarmup = true;
+      s.log(
+        `warning: --warmup ${warmup} is longer than the ${planned} steps the time budget allows at this speed: the run will end in warm-up`,
+      );
+    }
+  };
+}
+
+/** The error for a batch whose result could not be kept, naming it and the files that still hold the last good model. */
+function divergedError(
+  diverged: { epoch: number; batch: number; deviceError: string | null },
+  stateDir: string | undefined,
+  callbacks: CallbackList,
+): Error {
+  const kept = [
+    stateDir && findTrainState(stateDir),
+    ...callbacks.callbacks.flatMap((c) => (c instanceof ModelCheckpoint && c.lastSaved ? [c.lastSaved] : [])),
+  ].filter((f): f is string => !!f && fs.existsSync(f));
+  const where = `epoch ${diverged.epoch + 1}, batch ${diverged.batch + 1} (index ${diverged.batch})`;
+  const saved = `nothing was saved from it${kept.length ? `; the last good model is in ${kept.join(' and ')}` : ' (no earlier checkpoint exists)'}`;
+  if (diverged.deviceError) {
+    return new DeviceFailedError(
+      `training stopped at ${where}: ${deviceErrorText(diverged.deviceError)}; ${saved}`,
+      diverged.epoch,
+      diverged.batch,
+      diverged.deviceError,
+    );
+  }
+  return new TrainingDivergedError(`training diverged: the loss of ${where} is not finite; ${saved}`, diverged.epoch, diverged.batch);
 }
