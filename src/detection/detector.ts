@@ -1,0 +1,100 @@
+/**
+ * The face detector: MediaPipe's BlazeFace (back-camera model, 256x256, Apache-2.0) as the tfjs
+ * graph model that the npm package @vladmandic/human carries (models/blazeface.json + .bin),
+ * loaded from node_modules with plain @tensorflow/tfjs through the library's file IO handler:
+ * nothing is downloaded at run time and no weights live in this repository. Decoding (anchors,
+ * boxes, NMS) is ours: anchors.ts, decode.ts, nms.ts.
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { fileSystemIO } from '../io/model-io';
+import { ensureBackend } from '../engine/select';
+import type { RawImage } from '../data/raw-image';
+import { anchorCentres } from './anchors';
+import { DecodeOptions, OutputPart, RawFace, decodeFaces, joinOutputs } from './decode';
+import { DEFAULT_BORDER, letterboxInput, toImageX, toImageY } from './letterbox';
+import { Box, Square, ferFrame } from './framing';
+
+/** The detector's input side. */
+export const DETECTOR_INPUT = 256;
+
+/** blazeface.json inside the installed @vladmandic/human (its package exports hide the folder, so it is found from the main file). */
+export function blazeFaceModelPath(): string {
+  let main: string;
+  try {
+    main = require.resolve('@vladmandic/human');
+  } catch {
+    throw new Error('the face detector needs the npm package @vladmandic/human (it carries the BlazeFace weights): npm install');
+  }
+  return path.resolve(path.dirname(main), '..', 'models', 'blazeface.json');
+}
+
+/** A face found in an image, in the image's pixels. */
+export interface DetectedFace {
+  /** The detector's box. */
+  box: Box;
+  /** The detector's confidence, 0..1. */
+  score: number;
+  /** Six [x, y] points: right eye, left eye, nose tip, mouth, right ear, left ear (the subject's). */
+  keypoints: [number, number][];
+  /** The square the classifier sees: the box framed as FER2013's faces (framing.ts). */
+  frame: Square;
+}
+
+/** Options of detection. */
+export interface DetectOptions extends DecodeOptions {
+  /** Grey border on each side before detection, as a fraction of the longer side (default 0.25): tight crops need it. */
+  border?: number;
+}
+
+/** A loaded BlazeFace; dispose() frees its weights. */
+export class FaceDetector {
+  private readonly anchors = anchorCentres(DETECTOR_INPUT);
+
+  private constructor(readonly model: tf.GraphModel) {}
+
+  /** Loads the weights from @vladmandic/human (or `modelJson`, a BlazeFace graph model of the same shape). */
+  static async load(modelJson: string = blazeFaceModelPath()): Promise<FaceDetector> {
+    await ensureBackend();
+    try {
+      return new FaceDetector(await tf.loadGraphModel(fileSystemIO(modelJson)));
+    } catch (err) {
+      throw new Error(`cannot load the face detector from ${modelJson}: ${(err as Error).message}`);
+    }
+  }
+
+  /** The raw faces of one prepared input (DETECTOR_INPUT^2 RGB in -1..1), in input pixels. */
+  async detectInput(pixels: Float32Array, opts: DecodeOptions = {}): Promise<RawFace[]> {
+    const outputs = tf.tidy(() => this.model.execute(tf.tensor4d(pixels, [1, DETECTOR_INPUT, DETECTOR_INPUT, 3])) as tf.Tensor[]);
+    let parts: OutputPart[];
+    try {
+      parts = await Promise.all(outputs.map(async (t) => ({ shape: t.shape, data: (await t.data()) as Float32Array })));
+    } finally {
+      tf.dispose(outputs);
+    }
+    const { logits, regressors } = joinOutputs(parts);
+    return decodeFaces(logits, regressors, this.anchors, opts);
+  }
+
+  /** The faces in `img`, largest first, with their FER2013 frames. */
+  async detect(img: RawImage, opts: DetectOptions = {}): Promise<DetectedFace[]> {
+    const { pixels, letterbox } = letterboxInput(img, DETECTOR_INPUT, opts.border ?? DEFAULT_BORDER);
+    const raw = await this.detectInput(pixels, opts);
+    const faces = raw.map((f): DetectedFace => {
+      const x = toImageX(letterbox, f.x1);
+      const y = toImageY(letterbox, f.y1);
+      const box = { x, y, width: toImageX(letterbox, f.x2) - x, height: toImageY(letterbox, f.y2) - y };
+      const keypoints = Array.from({ length: f.keypoints.length / 2 }, (_, k): [number, number] => [
+        toImageX(letterbox, f.keypoints[2 * k]),
+        toImageY(letterbox, f.keypoints[2 * k + 1]),
+      ]);
+      return { box, score: f.score, keypoints, frame: ferFrame(box) };
+    });
+    return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  }
+
+  /** Frees the weights. */
+  dispose(): void {
+    this.model.dispose();
+  }
+}
