@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fileSystemIO } from '../io/model-io';
 import { ensureBackend } from '../engine/select';
 import type { RawImage } from '../data/raw-image';
+import { readImage } from '../data/image-io';
 import { anchorCentres } from './anchors';
 import { DecodeOptions, OutputPart, RawFace, decodeFaces, joinOutputs } from './decode';
 import { DEFAULT_BORDER, letterboxInput, toImageX, toImageY } from './letterbox';
@@ -96,5 +97,23 @@ export class FaceDetector {
   /** Frees the weights. */
   dispose(): void {
     this.model.dispose();
+  }
+}
+
+/**
+ * The faces in one image (a PNG/JPEG path or a decoded image), largest first. Loads the
+ * detector for the call unless `opts.detector` is given: pass one (FaceDetector.load()) to
+ * detect in many images.
+ */
+export async function detectFaces(
+  image: string | RawImage,
+  opts: DetectOptions & { detector?: FaceDetector } = {},
+): Promise<DetectedFace[]> {
+  const img = typeof image === 'string' ? readImage(image) : image;
+  const detector = opts.detector ?? (await FaceDetector.load());
+  try {
+    return await detector.detect(img, opts);
+  } finally {
+    if (!opts.detector) detector.dispose();
   }
 }
