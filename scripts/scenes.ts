@@ -55,3 +55,37 @@ export function pasteFace(scene: RawImage, face: Uint8Array, x: number, y: numbe
   }
   return { x, y, side };
 }
+
+/**
+ * `frames` (RGB, all one even size) as a YUV4MPEG2 clip, 4:2:0 with JPEG's full-range BT.601
+ * colours: what Chromium's fake camera plays (--use-file-for-fake-video-capture), in a loop.
+ */
+export function toY4m(frames: RawImage[], fps = 10): Buffer {
+  const { width: w, height: h } = frames[0];
+  const parts: Buffer[] = [Buffer.from(`YUV4MPEG2 W${w} H${h} F${fps}:1 Ip A1:1 C420jpeg\n`)];
+  for (const f of frames) {
+    const y = Buffer.alloc(w * h);
+    const u = Buffer.alloc((w / 2) * (h / 2));
+    const v = Buffer.alloc((w / 2) * (h / 2));
+    const rgb = (p: number) => [f.data[p * f.channels], f.data[p * f.channels + 1], f.data[p * f.channels + 2]];
+    for (let p = 0; p < w * h; p++) {
+      const [r, g, b] = rgb(p);
+      y[p] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+    }
+    for (let j = 0; j < h / 2; j++) {
+      for (let i = 0; i < w / 2; i++) {
+        let cb = 0;
+        let cr = 0;
+        for (const p of [2 * j * w + 2 * i, 2 * j * w + 2 * i + 1, (2 * j + 1) * w + 2 * i, (2 * j + 1) * w + 2 * i + 1]) {
+          const [r, g, b] = rgb(p);
+          cb += 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+          cr += 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+        }
+        u[j * (w / 2) + i] = Math.max(0, Math.min(255, Math.round(cb / 4)));
+        v[j * (w / 2) + i] = Math.max(0, Math.min(255, Math.round(cr / 4)));
+      }
+    }
+    parts.push(Buffer.from('FRAME\n'), y, u, v);
+  }
+  return Buffer.concat(parts);
+}

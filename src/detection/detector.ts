@@ -13,8 +13,10 @@ import type { RawImage } from '../data/raw-image';
 import { readImage } from '../data/image-io';
 import { anchorCentres } from './anchors';
 import { DecodeOptions, OutputPart, RawFace, decodeFaces, joinOutputs } from './decode';
-import { DEFAULT_BORDER, letterboxInput, toImageX, toImageY } from './letterbox';
-import { Box, Square, ferFrame } from './framing';
+import { DEFAULT_BORDER, letterboxInput } from './letterbox';
+import { DetectedFace, imageFaces } from './faces';
+
+export { DetectedFace } from './faces';
 
 /** The detector's input side. */
 export const DETECTOR_INPUT = 256;
@@ -30,21 +32,9 @@ export function blazeFaceModelPath(): string {
   return path.resolve(path.dirname(main), '..', 'models', 'blazeface.json');
 }
 
-/** A face found in an image, in the image's pixels. */
-export interface DetectedFace {
-  /** The detector's box. */
-  box: Box;
-  /** The detector's confidence, 0..1. */
-  score: number;
-  /** Six [x, y] points: right eye, left eye, nose tip, mouth, right ear, left ear (the subject's). */
-  keypoints: [number, number][];
-  /** The square the classifier sees: the box framed as FER2013's faces (framing.ts). */
-  frame: Square;
-}
-
 /** Options of detection. */
 export interface DetectOptions extends DecodeOptions {
-  /** Grey border on each side before detection, as a fraction of the longer side (default 0.25): tight crops need it. */
+  /** Grey border on each side before detection, as a fraction of the longer side (default 0.5): tight crops need it. */
   border?: number;
 }
 
@@ -80,18 +70,7 @@ export class FaceDetector {
   /** The faces in `img`, largest first, with their FER2013 frames. */
   async detect(img: RawImage, opts: DetectOptions = {}): Promise<DetectedFace[]> {
     const { pixels, letterbox } = letterboxInput(img, DETECTOR_INPUT, opts.border ?? DEFAULT_BORDER);
-    const raw = await this.detectInput(pixels, opts);
-    const faces = raw.map((f): DetectedFace => {
-      const x = toImageX(letterbox, f.x1);
-      const y = toImageY(letterbox, f.y1);
-      const box = { x, y, width: toImageX(letterbox, f.x2) - x, height: toImageY(letterbox, f.y2) - y };
-      const keypoints = Array.from({ length: f.keypoints.length / 2 }, (_, k): [number, number] => [
-        toImageX(letterbox, f.keypoints[2 * k]),
-        toImageY(letterbox, f.keypoints[2 * k + 1]),
-      ]);
-      return { box, score: f.score, keypoints, frame: ferFrame(box) };
-    });
-    return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    return imageFaces(await this.detectInput(pixels, opts), letterbox);
   }
 
   /** Frees the weights. */

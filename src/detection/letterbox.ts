@@ -24,7 +24,7 @@ export interface Letterbox {
 /** The grey of the border: the middle of 0..255, which the detector's normalisation maps to ~0. */
 export const BORDER_GREY = 128;
 /** Default border on each side, as a fraction of the image's longer side. */
-export const DEFAULT_BORDER = 0.25;
+export const DEFAULT_BORDER = 0.5;
 
 /**
  * `img` as the detector's input: inputSize^2 RGB values scaled to -1..1 (x / 127.5 - 1, as
