@@ -1,12 +1,12 @@
 /**
  * Measures FER2013's framing against our face detector: runs BlazeFace on FER2013's own 48x48
- * faces (each bordered and upscaled by the detector's letterbox: a 48-pixel face becomes about
- * 128 pixels of the 256 input at the default border) and relates the box it finds to the 48x48
+ * faces (as `facial predict` searches a tight crop: letterboxed with a border of half its side,
+ * CROP_BORDER, so that a 48-pixel face becomes about 128 pixels of the 256 input) and relates the box it finds to the 48x48
  * frame: the frame's side in box sides (scale) and the frame centre's offset from the box centre
  * in box sides (dx, dy). Prints the detection rate, the medians and quartiles, and the
  * FER_FRAMING line for src/detection/framing.ts (medians: robust to the odd wrong box).
  *
- *   npx ts-node scripts/fit-framing.ts [--data ../shared/data/fer2013.csv.gz] [--split train] [--limit 1000] [--border 0.5]
+ *   npx ts-node scripts/fit-framing.ts [--data ../shared/data/fer2013.csv.gz] [--split train] [--limit 1000] [--border F]
  */
 import { Command } from 'commander';
 import { selectBackend } from '../src/engine/select';
@@ -14,16 +14,15 @@ import { SAMPLE_CSV_PATH } from '../src/facial';
 import { SplitName, readFerCsvSync, FER_PIXELS } from '../src/data/fer-csv';
 import { FER_SIZE } from '../src/data/emotions';
 import { FaceDetector } from '../src/detection/detector';
-import { DEFAULT_BORDER } from '../src/detection/letterbox';
 
 const flags = new Command()
   .option('--data <csv>', 'FER2013 CSV (plain or .gz)', SAMPLE_CSV_PATH)
   .option('--split <name>', 'train, validation or test', 'train')
   .option('--limit <n>', 'faces to measure', Number, 1000)
-  .option('--border <f>', 'border on each side, in image sides', Number, DEFAULT_BORDER)
+  .option('--border <f>', 'one search with this border (default: as facial predict searches)', Number)
   .option('--backend <name>', 'tfjs backend')
   .parse()
-  .opts<{ data: string; split: SplitName; limit: number; border: number; backend?: string }>();
+  .opts<{ data: string; split: SplitName; limit: number; border?: number; backend?: string }>();
 
 /** The q-quantile of sorted values (linear between ranks). */
 function quantile(sorted: number[], q: number): number {
@@ -63,7 +62,7 @@ function quantile(sorted: number[], q: number): number {
     );
   process.stdout.write(
     [
-      `${flags.data} ${flags.split}: ${count} faces, border ${flags.border}; a face found in ${scale.length} (${((100 * scale.length) / count).toFixed(1)}%), ${(count / seconds).toFixed(1)} faces/s`,
+      `${flags.data} ${flags.split}: ${count} faces, border ${flags.border ?? 'as facial predict'}; a face found in ${scale.length} (${((100 * scale.length) / count).toFixed(1)}%), ${(count / seconds).toFixed(1)} faces/s`,
       row('scale', scale),
       row('dx', dx),
       row('dy', dy),

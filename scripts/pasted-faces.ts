@@ -31,8 +31,9 @@ export interface PastedFacesOptions {
   /** Background size (default 640x480). */
   width?: number;
   height?: number;
-  /** Detection border (default: the detector's). */
+  /** Detection border and minimum score (default: the detector's). */
   border?: number;
+  minScore?: number;
   /** The classifier (default: the shipped model). */
   model?: tf.LayersModel;
 }
@@ -75,7 +76,7 @@ export async function pastedFacesCheck(opts: PastedFacesOptions = {}): Promise<P
       const side = Math.round(72 + rand() * 168);
       const scene = background(width, height, Math.floor(rand() * 2 ** 31));
       const at = pasteFace(scene, crops[i].data, Math.floor(rand() * (width - side)), Math.floor(rand() * (height - side)), side);
-      const [r] = await predictFaces(model, [scene], { detector, border: opts.border });
+      const [r] = await predictFaces(model, [scene], { detector, border: opts.border, minScore: opts.minScore });
       if (!r.ok) throw new Error(r.error);
       const square = { x1: at.x, y1: at.y, x2: at.x + at.side, y2: at.y + at.side };
       const hit = r.faces.find(
@@ -99,13 +100,14 @@ if (require.main === module) {
     .option('--limit <n>', 'faces', Number)
     .option('--seed <n>', 'positions, sizes and backgrounds', Number, 1)
     .option('--border <f>', 'detection border, in image sides', Number)
+    .option('--min_score <p>', 'detector confidence a face needs', Number)
     .option('--backend <name>', 'tfjs backend')
     .parse()
-    .opts<{ data: string; split: SplitName; limit?: number; seed: number; border?: number; backend?: string }>();
+    .opts<{ data: string; split: SplitName; limit?: number; seed: number; border?: number; min_score?: number; backend?: string }>();
   (async () => {
     await selectBackend(flags.backend);
     const started = Date.now();
-    const r = await pastedFacesCheck(flags);
+    const r = await pastedFacesCheck({ ...flags, minScore: flags.min_score });
     process.stdout.write(
       `${flags.data} ${flags.split}: ${r.faces} faces pasted into 640x480 backgrounds (seed ${flags.seed})\n` +
         `crops ${r.crops.toFixed(2)}%  pasted ${r.pasted.toFixed(2)}%  difference ${(r.pasted - r.crops).toFixed(2)} points  ` +

@@ -12,8 +12,7 @@
 /* global tf */
 import { anchorCentres } from './lib/detection/anchors.js';
 import { decodeFaces, joinOutputs } from './lib/detection/decode.js';
-import { letterboxInput } from './lib/detection/letterbox.js';
-import { imageFaces } from './lib/detection/faces.js';
+import { findFaces } from './lib/detection/faces.js';
 import { cropSquare } from './lib/detection/framing.js';
 import { NORMALISE_TABLE, prepareFaceInto } from './lib/data/resize.js';
 
@@ -26,12 +25,13 @@ const ctx = view.getContext('2d', { willReadFrequently: true });
 
 /** The faces of one RGBA frame, largest first, each with its emotion: the steps of predictFaces. */
 async function facesOf(detector, model, img) {
-  const { pixels, letterbox } = letterboxInput(img, INPUT);
-  const outputs = tf.tidy(() => detector.execute(tf.tensor4d(pixels, [1, INPUT, INPUT, 3])));
-  const parts = await Promise.all(outputs.map(async (t) => ({ shape: t.shape, data: await t.data() })));
-  tf.dispose(outputs);
-  const { logits, regressors } = joinOutputs(parts);
-  const faces = imageFaces(decodeFaces(logits, regressors, anchors), letterbox);
+  const faces = await findFaces(img, INPUT, async (pixels) => {
+    const outputs = tf.tidy(() => detector.execute(tf.tensor4d(pixels, [1, INPUT, INPUT, 3])));
+    const parts = await Promise.all(outputs.map(async (t) => ({ shape: t.shape, data: await t.data() })));
+    tf.dispose(outputs);
+    const { logits, regressors } = joinOutputs(parts);
+    return decodeFaces(logits, regressors, anchors);
+  });
   if (faces.length === 0) return [];
   const side = model.inputs[0].shape[1];
   const xs = new Float32Array(faces.length * side * side);

@@ -13,8 +13,7 @@ import type { RawImage } from '../data/raw-image';
 import { readImage } from '../data/image-io';
 import { anchorCentres } from './anchors';
 import { DecodeOptions, OutputPart, RawFace, decodeFaces, joinOutputs } from './decode';
-import { DEFAULT_BORDER, letterboxInput } from './letterbox';
-import { DetectedFace, imageFaces } from './faces';
+import { DetectedFace, SearchOptions, findFaces } from './faces';
 
 export { DetectedFace } from './faces';
 
@@ -32,11 +31,8 @@ export function blazeFaceModelPath(): string {
   return path.resolve(path.dirname(main), '..', 'models', 'blazeface.json');
 }
 
-/** Options of detection. */
-export interface DetectOptions extends DecodeOptions {
-  /** Grey border on each side before detection, as a fraction of the longer side (default 0.5): tight crops need it. */
-  border?: number;
-}
+/** Options of detection: decoding's, and the border (faces.ts's SearchOptions). */
+export interface DetectOptions extends DecodeOptions, SearchOptions {}
 
 /** A loaded BlazeFace; dispose() frees its weights. */
 export class FaceDetector {
@@ -67,10 +63,9 @@ export class FaceDetector {
     return decodeFaces(logits, regressors, this.anchors, opts);
   }
 
-  /** The faces in `img`, largest first, with their FER2013 frames. */
+  /** The faces in `img`, largest first, with their FER2013 frames (the search is faces.ts's findFaces). */
   async detect(img: RawImage, opts: DetectOptions = {}): Promise<DetectedFace[]> {
-    const { pixels, letterbox } = letterboxInput(img, DETECTOR_INPUT, opts.border ?? DEFAULT_BORDER);
-    return imageFaces(await this.detectInput(pixels, opts), letterbox);
+    return findFaces(img, DETECTOR_INPUT, (pixels) => this.detectInput(pixels, opts), opts);
   }
 
   /** Frees the weights. */

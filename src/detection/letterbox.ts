@@ -23,8 +23,6 @@ export interface Letterbox {
 
 /** The grey of the border: the middle of 0..255, which the detector's normalisation maps to ~0. */
 export const BORDER_GREY = 128;
-/** Default border on each side, as a fraction of the image's longer side. */
-export const DEFAULT_BORDER = 0.5;
 
 /**
  * `img` as the detector's input: inputSize^2 RGB values scaled to -1..1 (x / 127.5 - 1, as
@@ -32,7 +30,7 @@ export const DEFAULT_BORDER = 0.5;
  * Grey images feed their one plane to all three channels; an alpha channel is ignored, as
  * the classifier's grey conversion ignores it.
  */
-export function letterboxInput(img: RawImage, inputSize = 256, border = DEFAULT_BORDER): { pixels: Float32Array; letterbox: Letterbox } {
+export function letterboxInput(img: RawImage, inputSize: number, border: number): { pixels: Float32Array; letterbox: Letterbox } {
   const { width: w, height: h, channels: c } = img;
   if (w < 1 || h < 1) throw new Error(`an image of ${w}x${h} pixels has nothing to detect in`);
   const square = Math.max(w, h) * (1 + 2 * border);
