@@ -77,7 +77,12 @@ test('a line per face, largest first; "no face found"; --json per image; --annot
   assert.deepEqual([drawn.width, drawn.height], [320, 240]);
   const b = withFaces.faces[0].box;
   const at = (x: number, y: number) => Array.from(drawn.data.subarray(4 * (y * 320 + x), 4 * (y * 320 + x) + 3));
-  assert.deepEqual(at(Math.round(b.x + b.width / 2), Math.round(b.y + b.height)), [0, 224, 112], 'the box is drawn in green');
+  // the box's 2-pixel bottom edge, anti-aliased at a fractional position: pure green within a pixel or two of it
+  const edge = [-2, -1, 0, 1, 2].map((d) => at(Math.round(b.x + b.width / 2), Math.round(b.y + b.height) + d));
+  assert.ok(
+    edge.some((px) => px.join() === '0,224,112'),
+    `the box is drawn in green: ${JSON.stringify(edge)}`,
+  );
   assert.ok(fs.existsSync(path.join(annotated, 'grey.faces.png')));
 
   const refused = run(scene, '--no-detect', '--annotate', annotated);
