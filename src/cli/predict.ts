@@ -20,7 +20,7 @@ import { FaceDetector } from '../detection/detector';
 import { loadTrainedModel } from '../io/trained-model';
 import { ModelKind } from '../models/registry';
 import { pretrainedModelPath } from '../io/pretrained';
-import { modelKindFlag, positiveInt } from './flags';
+import { modelKindFlag, numberInRange, positiveInt } from './flags';
 
 interface PredictFlags {
   model?: string;
@@ -139,8 +139,12 @@ export function register(program: Command): void {
     )
     .option('--no-detect', 'no face detection: classify each whole image as a FER2013-style face crop')
     .option('--annotate <dir>', 'write each image with its face boxes and labels drawn, as DIR/<name>.faces.png')
-    .option('--border <f>', 'grey border added around each image before detection, in image sides (tight crops need it)', Number)
-    .option('--min_score <p>', 'detector confidence a face needs (default 0.5)', Number)
+    .option(
+      '--border <f>',
+      'search once with this grey border on each side, in image sides (default: none, then 0.5 when the image looks like a tight crop)',
+      numberInRange('--border', 0, 10),
+    )
+    .option('--min_score <p>', 'detector confidence a face needs (default 0.5)', numberInRange('--min_score', 0, 1))
     .option('--batch_size <n>', 'images per forward pass', positiveInt('--batch_size'), 32)
     .option('--image_size <n>', 'input side for a .h5 model (48 or 200)', positiveInt('--image_size'))
     .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', modelKindFlag('--model_kind'))

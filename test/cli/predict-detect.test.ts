@@ -107,3 +107,12 @@ test("--no-detect gives the numbers of the command before detection (face.png, t
   assert.equal(p.emotion, 'Happy');
   for (const [e, v] of Object.entries(before)) assert.ok(Math.abs(p.probabilities[e] - v) < 1e-5, `${e}: ${p.probabilities[e]} vs ${v}`);
 });
+
+test('--min_score and --border out of range are refused, naming the flag', () => {
+  const score = run(face, '--min_score', '2');
+  assert.equal(score.status, 1);
+  assert.match(score.stderr, /--min_score must be a number from 0 to 1, got '2'/);
+  const border = run(face, '--border', 'wide');
+  assert.equal(border.status, 1);
+  assert.match(border.stderr, /--border must be a number from 0 to 10, got 'wide'/);
+});
