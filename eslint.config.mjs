@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.gpu-bundle/', 'examples/browser/classify.js'] },
+  { ignores: ['dist/', 'node_modules/', '.gpu-bundle/', 'examples/browser/classify.js', 'examples/browser/webcam.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

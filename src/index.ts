@@ -67,10 +67,16 @@ export { loadPretrained, PretrainedModel, PRETRAINED_MODEL_DIR } from './io/pret
 export { classificationReport, ClassificationReport, formatClassificationReport } from './metrics';
 export { evaluateModel, EvaluateOptions, EvaluationResults, SplitEvaluation, formatSeedTable } from './evaluation/verify';
 export { verifyModel, VerifyModelOptions, VerifyModelRun } from './evaluation/verify-model';
-export { predict, PredictResult, PredictOptions } from './evaluation/predict';
+export { predict, PredictResult, PredictOptions, Prediction, PredictFailure, ImageInput } from './evaluation/predict';
+export { predictFaces, PredictFacesOptions, FacePredictResult, ImageFaces, FacePrediction } from './evaluation/predict-faces';
+export { annotateImage } from './evaluation/annotate';
 export { TestTimeAugmentation, TTA_MODES, withTestTimeAugmentation } from './models/tta';
 export { writeReport, readTrainingLog } from './evaluation/report';
 export { benchmarkCase, BenchCase, BenchResult, BENCH_CASES } from './evaluation/benchmark';
+
+// Face detection: BlazeFace (weights from @vladmandic/human), our decoding, FER2013's framing.
+export { detectFaces, FaceDetector, DetectedFace, DetectOptions, blazeFaceModelPath } from './detection/detector';
+export { FER_FRAMING, Framing, Box, Square, ferFrame, cropSquare } from './detection/framing';
 
 // Engines: choosing the backend, and the interface an engine plugs into.
 export { selectBackend, ensureBackend, BackendInfo, BACKEND_NAMES, BackendName } from './engine/select';

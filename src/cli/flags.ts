@@ -31,6 +31,17 @@ export function positiveNumber(flag: string) {
   };
 }
 
+/** A finite number in [min, max]. */
+export function numberInRange(flag: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${flag} must be a number from ${min} to ${max}, got '${v}'`);
+    }
+    return n;
+  };
+}
+
 /** One of `choices`. */
 export function choiceFlag<T extends string>(flag: string, choices: readonly T[]) {
   return (v: string): T => {

@@ -85,6 +85,14 @@ export function preprocessImage(
   return out;
 }
 
+/** Row `row` of a [N, k] softmax output read back: the probabilities, the best class and its name. */
+export function classOfRow(values: tf.TypedArray, row: number, k: number): { label: number; emotion: Emotion; probabilities: number[] } {
+  const probabilities = Array.from(values.subarray(row * k, (row + 1) * k));
+  let label = 0;
+  for (let c = 1; c < k; c++) if (probabilities[c] > probabilities[label]) label = c;
+  return { label, emotion: EMOTIONS[label], probabilities };
+}
+
 /**
  * Scores `images` (file paths or decoded images) with `model`, batch by batch. Never throws
  * for a bad image: its result is a PredictFailure naming it, and the others are scored.
@@ -132,18 +140,8 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
         probs.dispose();
         checkDevice('predict');
         scored.forEach((index, row) => {
-          const probabilities = Array.from(values.subarray(row * k, (row + 1) * k));
-          let label = 0;
-          for (let c = 1; c < k; c++) if (probabilities[c] > probabilities[label]) label = c;
           const warning = warnings.get(index);
-          results[index] = {
-            ok: true,
-            source: results[index].source,
-            label,
-            emotion: EMOTIONS[label],
-            probabilities,
-            ...(warning ? { warning } : {}),
-          };
+          results[index] = { ok: true, source: results[index].source, ...classOfRow(values, row, k), ...(warning ? { warning } : {}) };
         });
       }
       opts.onProgress?.(Math.min(from + batchSize, images.length), images.length);

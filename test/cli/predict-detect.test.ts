@@ -1,0 +1,110 @@
+/**
+ * `facial predict` with face detection (the default): one line per face with its box, an image
+ * without a face says so (also in --json, per image), --annotate writes the picture with boxes,
+ * and --no-detect (with --tta none) gives exactly the whole-image numbers of predict().
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { PNG } from 'pngjs';
+import { readImage, toGrayscale, decodeImage, encodeGrayPng } from '../../src/data/image-io';
+import { readFerCsvSync } from '../../src/data/fer-csv';
+import { SAMPLE_CSV_PATH } from '../../src/facial';
+import { background, pasteFace } from '../../scripts/scenes';
+import { ROOT } from '../helpers/paths';
+import * as tf from '@tensorflow/tfjs';
+import { EMOTIONS } from '../../src/data/emotions';
+import { predict } from '../../src/evaluation/predict';
+import { loadPretrained } from '../../src/io/pretrained';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facial-detect-cli-'));
+const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
+const tsNode = require.resolve('ts-node/register/transpile-only');
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['-r', tsNode, cli, 'predict', ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+  });
+const face = path.join(ROOT, 'examples', 'browser', 'face.png');
+
+/** A 320x240 colour picture with the example face (120 px) and a sample face (80 px). */
+function writeScene(file: string): void {
+  const scene = background(320, 240, 11);
+  pasteFace(scene, toGrayscale(readImage(face)), 180, 40, 120);
+  const sample = readFerCsvSync(SAMPLE_CSV_PATH, { splits: ['validation'], limit: 4 }).splits.validation!;
+  pasteFace(scene, sample.pixels.subarray(3 * 2304, 4 * 2304), 30, 110, 80);
+  const png = new PNG({ width: 320, height: 240 });
+  for (let p = 0; p < 320 * 240; p++) {
+    png.data.set(scene.data.subarray(3 * p, 3 * p + 3), 4 * p);
+    png.data[4 * p + 3] = 255;
+  }
+  fs.writeFileSync(file, PNG.sync.write(png));
+}
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('a line per face, largest first; "no face found"; --json per image; --annotate draws', () => {
+  const scene = path.join(dir, 'scene.png');
+  const grey = path.join(dir, 'grey.png');
+  writeScene(scene);
+  fs.writeFileSync(grey, encodeGrayPng(new Uint8Array(200 * 150).fill(128), 200, 150));
+
+  const text = run(scene, grey);
+  assert.equal(text.status, 0, text.stderr);
+  const lines = text.stdout.trimEnd().split('\n');
+  assert.match(lines[0], /^file\s+face\s+box \(x y w h\)\s+score\s+emotion\s+Angry/);
+  assert.match(lines[1], new RegExp(`^${scene}\\s+1\\s+\\d+ \\d+ \\d+ \\d+\\s+0\\.\\d{3}\\s+[A-Z][a-z]+(\\s+\\d+\\.\\d\\d){7}$`));
+  assert.match(lines[2], new RegExp(`^${scene}\\s+2\\s`));
+  assert.match(lines[3], new RegExp(`^${grey}\\s+-\\s+no face found$`));
+
+  const annotated = path.join(dir, 'annotated');
+  const json = run(scene, grey, '--json', '--annotate', annotated);
+  assert.equal(json.status, 0, json.stderr);
+  const out = JSON.parse(json.stdout);
+  assert.deepEqual(out.errors, []);
+  const [withFaces, without] = out.images;
+  assert.equal(withFaces.faces.length, 2);
+  const area = (f: { box: { width: number; height: number } }) => f.box.width * f.box.height;
+  assert.ok(area(withFaces.faces[0]) > area(withFaces.faces[1]), 'largest first');
+  assert.ok(
+    withFaces.faces[0].box.x > 150 && withFaces.faces[1].box.x < 120,
+    JSON.stringify(withFaces.faces.map((f: { box: object }) => f.box)),
+  );
+  assert.equal(Object.keys(withFaces.faces[0].probabilities).length, 7);
+  assert.deepEqual({ faces: without.faces, message: without.message }, { faces: [], message: 'no face found' });
+
+  const drawn = decodeImage(fs.readFileSync(path.join(annotated, 'scene.faces.png')));
+  assert.deepEqual([drawn.width, drawn.height], [320, 240]);
+  const b = withFaces.faces[0].box;
+  const at = (x: number, y: number) => Array.from(drawn.data.subarray(4 * (y * 320 + x), 4 * (y * 320 + x) + 3));
+  // the box's 2-pixel bottom edge, anti-aliased at a fractional position: pure green within a pixel or two of it
+  const edge = [-2, -1, 0, 1, 2].map((d) => at(Math.round(b.x + b.width / 2), Math.round(b.y + b.height) + d));
+  assert.ok(
+    edge.some((px) => px.join() === '0,224,112'),
+    `the box is drawn in green: ${JSON.stringify(edge)}`,
+  );
+  assert.ok(fs.existsSync(path.join(annotated, 'grey.faces.png')));
+
+  const refused = run(scene, '--no-detect', '--annotate', annotated);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /--annotate draws detected faces: it cannot go with --no-detect/);
+});
+
+test('--no-detect --tta none classifies the whole image exactly as predict() does on a face crop (the behaviour before detection)', async () => {
+  await tf.setBackend('cpu');
+  const r = run(face, '--no-detect', '--tta', 'none', '--json', '--backend', 'cpu');
+  assert.equal(r.status, 0, r.stderr);
+  const [p] = JSON.parse(r.stdout).predictions;
+  const { model } = await loadPretrained();
+  const [want] = await predict(model, [face], { tta: 'none' });
+  model.dispose();
+  assert.ok(want.ok);
+  assert.equal(p.emotion, want.emotion);
+  EMOTIONS.forEach((e, c) =>
+    assert.ok(Math.abs(p.probabilities[e] - want.probabilities[c]) < 1e-6, `${e}: ${p.probabilities[e]} vs ${want.probabilities[c]}`),
+  );
+});
