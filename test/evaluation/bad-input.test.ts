@@ -47,7 +47,7 @@ test('predictFaces: bad files are errors naming them; 1x1 and odd formats are an
   const files = [empty, text, ...['face-16bit.png', 'face-grey-alpha.png', 'face-cmyk.jpg'].map((f) => path.join(FIXTURES, f))];
   const one = { data: new Uint8Array([200, 100, 50]), width: 1, height: 1, channels: 3 as const };
   const [r0, r1, r16, rAlpha, rCmyk, rOne] = await predictFaces(model, [...files, one], { detector });
-  assert.deepEqual(r0, { ok: false, source: empty, error: `${empty}: not a PNG or JPEG file` });
+  assert.deepEqual(r0, { ok: false, source: empty, error: `${empty}: empty file (0 bytes), not an image` });
   assert.deepEqual(r1, { ok: false, source: text, error: `${text}: not a PNG or JPEG file` });
   for (const r of [r16, rAlpha]) {
     assert.ok(r.ok && r.faces.length === 1, `${r.source}: the face, found as in face.png`);
