@@ -34,4 +34,3 @@ export const AUGMENTATIONS: Record<AugmentationName, ImageDataGeneratorConfig> =
 export function isAugmentationName(x: unknown): x is AugmentationName {
   return typeof x === 'string' && x in AUGMENTATIONS;
 }
-

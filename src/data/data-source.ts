@@ -86,11 +86,11 @@ export function fromFacial(facial: FacialLike, split: SplitName, opts: BatchingO
     },
     arrayBatches: facial.batchPixels
       ? async function* (epoch: number, fromBatch = 0) {
-        const order = epochOrder(n, shuffle, seed, epoch);
-        for (let start = fromBatch * batchSize; start < n; start += batchSize) {
-          yield facial.batchPixels!(split, order.subarray(start, Math.min(n, start + batchSize)));
+          const order = epochOrder(n, shuffle, seed, epoch);
+          for (let start = fromBatch * batchSize; start < n; start += batchSize) {
+            yield facial.batchPixels!(split, order.subarray(start, Math.min(n, start + batchSize)));
+          }
         }
-      }
       : undefined,
   };
 }
@@ -152,8 +152,10 @@ export function fromDataset(ds: tf.data.Dataset<tf.TensorContainer>, opts: { num
 
 /** True for a tf.data.Dataset (duck-typed: the class may come from another tfjs copy). */
 export function isDataset(x: unknown): x is tf.data.Dataset<tf.TensorContainer> {
-  return x instanceof tf.data.Dataset || (!!x && typeof (x as { iterator?: unknown }).iterator === 'function'
-    && typeof (x as { batch?: unknown }).batch === 'function');
+  return (
+    x instanceof tf.data.Dataset ||
+    (!!x && typeof (x as { iterator?: unknown }).iterator === 'function' && typeof (x as { batch?: unknown }).batch === 'function')
+  );
 }
 
 /** True for anything already shaped as a DataSource. */

@@ -62,7 +62,11 @@ export interface FerCsvOptions {
 
 /** A problem in a FER2013 CSV: `file:line: reason`. `line` is 1-based, the header is line 1. */
 export class FerCsvError extends Error {
-  constructor(readonly file: string, readonly line: number, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+  ) {
     super(`${file}:${line}: ${reason}`);
     this.name = 'FerCsvError';
   }
@@ -70,7 +74,10 @@ export class FerCsvError extends Error {
 
 /** A row problem that `skipBadRows` may skip; `kind` groups the skip report. */
 class RowProblem {
-  constructor(readonly kind: string, readonly reason: string) {}
+  constructor(
+    readonly kind: string,
+    readonly reason: string,
+  ) {}
 }
 
 /** Growable typed storage for one split while the file streams past. */
@@ -112,7 +119,9 @@ class SplitBuilder {
  * the error can say how many there were.
  */
 function parsePixels(s: string, out: Uint8Array, off: number): void {
-  let n = 0, v = 0, digits = 0;
+  let n = 0,
+    v = 0,
+    digits = 0;
   const len = s.length;
   for (let i = 0; i <= len; i++) {
     const c = i < len ? s.charCodeAt(i) : 32;
@@ -155,7 +164,10 @@ export class FerRowCollector {
   lastLine = 0;
   private dataRows = 0;
 
-  constructor(readonly file: string, private options: FerCsvOptions = {}) {
+  constructor(
+    readonly file: string,
+    private options: FerCsvOptions = {},
+  ) {
     for (const s of options.splits ?? SPLITS) {
       if (!SPLITS.includes(s)) throw new Error(`unknown split '${s}' (use ${SPLITS.join(', ')})`);
       this.builders.set(s, new SplitBuilder());
@@ -214,19 +226,25 @@ export class FerRowCollector {
   }
 
   private header(fields: string[], line: number): void {
-    if (fields.length === 1 && fields[0].trim() === '') throw new FerCsvError(this.file, line, 'file is empty (expected the header emotion,pixels,Usage)');
+    if (fields.length === 1 && fields[0].trim() === '')
+      throw new FerCsvError(this.file, line, 'file is empty (expected the header emotion,pixels,Usage)');
     // A UTF-8 byte-order mark (spreadsheet exports write one) reads as U+FEFF, or as 'ï»¿' through latin1.
     const names = fields.map((f, i) => (i === 0 ? f.replace(/^(\uFEFF|\u00EF\u00BB\u00BF)/, '') : f).trim());
     this.col = { emotion: names.indexOf('emotion'), pixels: names.indexOf('pixels'), usage: names.indexOf('Usage') };
     const missing = Object.entries({ emotion: this.col.emotion, pixels: this.col.pixels, Usage: this.col.usage })
-      .filter(([, i]) => i < 0).map(([name]) => name);
+      .filter(([, i]) => i < 0)
+      .map(([name]) => name);
     // eslint-disable-next-line no-control-regex -- control bytes are exactly what marks a binary file
     if (missing.length > 0 && /[\x00-\x08\x0e-\x1f]/.test(fields.join(','))) {
       throw new FerCsvError(this.file, line, 'not a FER2013 CSV: the file is binary (expected the text header emotion,pixels,Usage)');
     }
     if (missing.length > 0) {
       const shown = fields.join(',').slice(0, 80);
-      throw new FerCsvError(this.file, line, `bad header '${shown}': it must name the columns emotion, pixels and Usage (missing ${missing.join(', ')})`);
+      throw new FerCsvError(
+        this.file,
+        line,
+        `bad header '${shown}': it must name the columns emotion, pixels and Usage (missing ${missing.join(', ')})`,
+      );
     }
     this.sawHeader = true;
   }
@@ -237,7 +255,8 @@ export class FerRowCollector {
     if (fields.length < need) throw new RowProblem('too few fields', `row has ${fields.length} field(s), the header names ${need}`);
     const labelText = fields[emotion].trim();
     const label = /^\d+$/.test(labelText) ? Number(labelText) : NaN;
-    if (!(label >= 0 && label < NUM_CLASSES)) throw new RowProblem('bad label', `emotion '${labelText}' is not a label 0..${NUM_CLASSES - 1}`);
+    if (!(label >= 0 && label < NUM_CLASSES))
+      throw new RowProblem('bad label', `emotion '${labelText}' is not a label 0..${NUM_CLASSES - 1}`);
     const usageText = fields[usage].trim();
     const split = SPLIT_OF_USAGE[usageText];
     if (split === undefined) throw new RowProblem('unknown Usage', `Usage '${usageText}' is not Training, PublicTest or PrivateTest`);
@@ -271,7 +290,9 @@ export class FerRowCollector {
 /** One line summarising a skip report, e.g. "skipped 2 bad rows (1 bad label, 1 wrong pixel count); first: f:3: ...". */
 export function describeSkipped(skipped: SkippedRows): string {
   if (skipped.count === 0) return 'no rows skipped';
-  const why = Object.entries(skipped.byReason).map(([k, n]) => `${n} ${k}`).join(', ');
+  const why = Object.entries(skipped.byReason)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
   return `skipped ${skipped.count} bad row(s) (${why}); first: ${skipped.examples[0]}`;
 }
 
@@ -367,7 +388,7 @@ export async function readFerCsv(file: string, options: FerCsvOptions = {}): Pro
     gunzip?.on('error', (err) => stop(truncatedGzip(file, collector.lastLine + 1, err.message)));
     Papa.parse(source as unknown as File, {
       delimiter: ',', // FER2013 is comma-separated; naming it skips papaparse's guessing
-    skipEmptyLines: false,
+      skipEmptyLines: false,
       step: (results: Papa.ParseStepResult<string[]>, parser: Papa.Parser) => {
         if (done) return;
         line++;
@@ -376,7 +397,6 @@ export async function readFerCsv(file: string, options: FerCsvOptions = {}): Pro
             // Every kept split is full: stop reading now rather than at the end of the stream.
             stop(null, collector.finish());
             parser.abort(); // after stop(): abort() calls complete() synchronously
-
           }
         } catch (err) {
           stop(err as Error);

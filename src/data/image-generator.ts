@@ -14,7 +14,16 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeImage, isImageFile, toGrayscale } from './image-io';
 import { resizeBilinear } from './resize';
 import { Batch, DataSource, epochOrder } from './data-source';
-import { applyTransform, FillMode, IDENTITY_TRANSFORM, mixSeed, mulberry32, randomErase, RandomErasingConfig, TransformParams } from './image-transform';
+import {
+  applyTransform,
+  FillMode,
+  IDENTITY_TRANSFORM,
+  mixSeed,
+  mulberry32,
+  randomErase,
+  RandomErasingConfig,
+  TransformParams,
+} from './image-transform';
 import { canReadSync } from '../engine/read';
 import { countClasses, oneHot } from './labels';
 
@@ -50,16 +59,31 @@ export interface ImageDataGeneratorConfig {
    * is in the output's scale), drawn from the same per-batch stream after Keras's draws.
    */
   randomErasing?: RandomErasingConfig;
-  rotation_range?: number; width_shift_range?: number; height_shift_range?: number; shear_range?: number;
-  zoom_range?: number | [number, number]; horizontal_flip?: boolean; vertical_flip?: boolean;
-  fill_mode?: FillMode; preprocessing_function?: PreprocessingFunction;
+  rotation_range?: number;
+  width_shift_range?: number;
+  height_shift_range?: number;
+  shear_range?: number;
+  zoom_range?: number | [number, number];
+  horizontal_flip?: boolean;
+  vertical_flip?: boolean;
+  fill_mode?: FillMode;
+  preprocessing_function?: PreprocessingFunction;
 }
 
 /** The generator's options after defaults and aliases are resolved. */
 export interface ResolvedGeneratorConfig {
-  rotationRange: number; widthShiftRange: number; heightShiftRange: number; shearRange: number;
-  zoomRange: [number, number]; horizontalFlip: boolean; verticalFlip: boolean; fillMode: FillMode; cval: number;
-  rescale?: number; preprocessingFunction?: PreprocessingFunction; randomErasing?: RandomErasingConfig;
+  rotationRange: number;
+  widthShiftRange: number;
+  heightShiftRange: number;
+  shearRange: number;
+  zoomRange: [number, number];
+  horizontalFlip: boolean;
+  verticalFlip: boolean;
+  fillMode: FillMode;
+  cval: number;
+  rescale?: number;
+  preprocessingFunction?: PreprocessingFunction;
+  randomErasing?: RandomErasingConfig;
 }
 
 /** Options of `flow(x, y)`. */
@@ -102,9 +126,12 @@ export class ImageDataGenerator {
     const erase = config.randomErasing;
     if (erase) {
       const { probability = 0.5, scale = [0.02, 0.33], ratio = [0.3, 3.3] } = erase;
-      if (!(probability >= 0 && probability <= 1)) throw new Error(`ImageDataGenerator: randomErasing.probability must be in 0..1, got ${probability}`);
-      if (!(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1)) throw new Error(`ImageDataGenerator: randomErasing.scale must be [lo, hi] with 0 < lo <= hi <= 1, got ${JSON.stringify(scale)}`);
-      if (!(ratio[0] > 0 && ratio[0] <= ratio[1])) throw new Error(`ImageDataGenerator: randomErasing.ratio must be [lo, hi] with 0 < lo <= hi, got ${JSON.stringify(ratio)}`);
+      if (!(probability >= 0 && probability <= 1))
+        throw new Error(`ImageDataGenerator: randomErasing.probability must be in 0..1, got ${probability}`);
+      if (!(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1))
+        throw new Error(`ImageDataGenerator: randomErasing.scale must be [lo, hi] with 0 < lo <= hi <= 1, got ${JSON.stringify(scale)}`);
+      if (!(ratio[0] > 0 && ratio[0] <= ratio[1]))
+        throw new Error(`ImageDataGenerator: randomErasing.ratio must be [lo, hi] with 0 < lo <= hi, got ${JSON.stringify(ratio)}`);
     }
     this.config = {
       rotationRange: config.rotationRange ?? config.rotation_range ?? 0,
@@ -180,13 +207,16 @@ export class ImageDataGenerator {
     const transform = (pixels: Float32Array, shape: [number, number, number, number], epoch: number, b: number) =>
       tf.tensor4d(this.transformBatch(pixels, shape[0], [shape[1], shape[2], shape[3]], mulberry32(mixSeed(seed, epoch, b, 0xa06))), shape);
     return {
-      size: source.size, numBatches: source.numBatches, imageSize: source.imageSize,
+      size: source.size,
+      numBatches: source.numBatches,
+      imageSize: source.imageSize,
       classCounts: source.classCounts?.bind(source),
       async *batches(epoch: number, fromBatch = 0) {
         let b = fromBatch;
         if (source.arrayBatches) {
           // Augment the typed array before any tensor exists: no tensor -> dataSync -> tensor trip.
-          for await (const { pixels, shape, ys } of source.arrayBatches(epoch, fromBatch)) yield { xs: transform(pixels, shape, epoch, b++), ys };
+          for await (const { pixels, shape, ys } of source.arrayBatches(epoch, fromBatch))
+            yield { xs: transform(pixels, shape, epoch, b++), ys };
           return;
         }
         for await (const { xs, ys } of source.batches(epoch, fromBatch)) {
@@ -228,7 +258,12 @@ export class ArrayFlow implements DataSource {
   private readonly numClasses: number;
   private readonly batchSize: number;
 
-  constructor(private readonly gen: ImageDataGenerator, x: tf.Tensor4D, y: tf.Tensor2D, private readonly opts: FlowOptions) {
+  constructor(
+    private readonly gen: ImageDataGenerator,
+    x: tf.Tensor4D,
+    y: tf.Tensor2D,
+    private readonly opts: FlowOptions,
+  ) {
     if (x.shape[0] !== y.shape[0]) throw new Error(`flow: ${x.shape[0]} images but ${y.shape[0]} labels`);
     if (canReadSync()) {
       this.pixels = x.dataSync() as Float32Array;
@@ -271,7 +306,13 @@ export class ArrayFlow implements DataSource {
       const src = new Float32Array(idx.length * per);
       idx.forEach((k, i) => src.set(pixels.subarray(k * per, (k + 1) * per), i * per));
       const out = this.gen.transformBatch(src, idx.length, this.shape, mulberry32(mixSeed(seed, epoch, b)));
-      yield { xs: tf.tensor4d(out, [idx.length, ...this.shape]), ys: oneHot(Array.from(idx, (k) => labels[k]), this.numClasses) };
+      yield {
+        xs: tf.tensor4d(out, [idx.length, ...this.shape]),
+        ys: oneHot(
+          Array.from(idx, (k) => labels[k]),
+          this.numClasses,
+        ),
+      };
     }
   }
 }
@@ -291,12 +332,23 @@ export class DirectoryFlow implements DataSource {
   private readonly batchSize: number;
   private readonly target: [number, number];
 
-  constructor(private readonly gen: ImageDataGenerator, readonly dir: string, private readonly opts: DirectoryFlowOptions) {
-    if (opts.colorMode && opts.colorMode !== 'grayscale') throw new Error(`flowFromDirectory: colorMode '${opts.colorMode}' is not supported (only 'grayscale')`);
-    if (opts.classMode && opts.classMode !== 'categorical') throw new Error(`flowFromDirectory: classMode '${opts.classMode}' is not supported (only 'categorical')`);
+  constructor(
+    private readonly gen: ImageDataGenerator,
+    readonly dir: string,
+    private readonly opts: DirectoryFlowOptions,
+  ) {
+    if (opts.colorMode && opts.colorMode !== 'grayscale')
+      throw new Error(`flowFromDirectory: colorMode '${opts.colorMode}' is not supported (only 'grayscale')`);
+    if (opts.classMode && opts.classMode !== 'categorical')
+      throw new Error(`flowFromDirectory: classMode '${opts.classMode}' is not supported (only 'categorical')`);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`flowFromDirectory: folder '${dir}' does not exist`);
-    this.classes = opts.classes ?? fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)
-      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    this.classes =
+      opts.classes ??
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     if (this.classes.length === 0) throw new Error(`flowFromDirectory: '${dir}' has no class sub-folders`);
     const labels: number[] = [];
     this.classes.forEach((name, id) => {
@@ -304,7 +356,10 @@ export class DirectoryFlow implements DataSource {
       if (!fs.existsSync(sub)) throw new Error(`flowFromDirectory: class folder '${sub}' is missing`);
       const images = fs.readdirSync(sub).filter(isImageFile).sort();
       if (images.length === 0) throw new Error(`flowFromDirectory: class folder '${sub}' has no PNG/JPEG images`);
-      for (const f of images) { this.files.push(path.join(sub, f)); labels.push(id); }
+      for (const f of images) {
+        this.files.push(path.join(sub, f));
+        labels.push(id);
+      }
     });
     this.labels = Uint8Array.from(labels);
     this.target = opts.targetSize ?? [256, 256];
@@ -315,7 +370,9 @@ export class DirectoryFlow implements DataSource {
   }
 
   /** Number of files skipped so far as unreadable. */
-  get skipped(): number { return this.skippedFiles.size; }
+  get skipped(): number {
+    return this.skippedFiles.size;
+  }
 
   classCounts(): number[] {
     return countClasses(this.labels, this.classes.length);

@@ -29,7 +29,12 @@ export function decodeImage(bytes: Uint8Array, source = '<buffer>'): RawImage {
   try {
     if (isPng) {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height, channels: 4 };
+      return {
+        data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+        width: png.width,
+        height: png.height,
+        channels: 4,
+      };
     }
     if (isJpeg) {
       const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
@@ -61,7 +66,11 @@ export function readImage(file: string): RawImage {
  */
 export function encodeGrayPng(gray: Uint8Array, width: number, height: number): Buffer {
   if (gray.length !== width * height) throw new Error(`encodeGrayPng: ${gray.length} pixels for ${width}x${height}`);
-  return PNG.sync.write({ width, height, data: Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength) } as unknown as PNG,
-    { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8, filterType: 4 });
+  return PNG.sync.write({ width, height, data: Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength) } as unknown as PNG, {
+    colorType: 0,
+    inputColorType: 0,
+    inputHasAlpha: false,
+    bitDepth: 8,
+    filterType: 4,
+  });
 }
-

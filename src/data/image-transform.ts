@@ -27,16 +27,24 @@ export interface TransformParams {
 
 /** The identity transform. */
 export const IDENTITY_TRANSFORM: TransformParams = {
-  theta: 0, tx: 0, ty: 0, shear: 0, zx: 1, zy: 1, flipHorizontal: false, flipVertical: false,
+  theta: 0,
+  tx: 0,
+  ty: 0,
+  shear: 0,
+  zx: 1,
+  zy: 1,
+  flipHorizontal: false,
+  flipVertical: false,
 };
 
 type Mat3 = number[]; // row-major 3x3
 
 function matmul(a: Mat3, b: Mat3): Mat3 {
   const out = new Array<number>(9).fill(0);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-    out[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
-  }
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) {
+      out[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+    }
   return out;
 }
 
@@ -48,7 +56,9 @@ function matmul(a: Mat3, b: Mat3): Mat3 {
  */
 export function affineMatrix(p: TransformParams, h: number, w: number): Mat3 | null {
   let m: Mat3 | null = null;
-  const chain = (next: Mat3) => { m = m === null ? next : matmul(m, next); };
+  const chain = (next: Mat3) => {
+    m = m === null ? next : matmul(m, next);
+  };
   if (p.theta !== 0) {
     const t = (p.theta * Math.PI) / 180;
     chain([Math.cos(t), -Math.sin(t), 0, Math.sin(t), Math.cos(t), 0, 0, 0, 1]);
@@ -60,7 +70,8 @@ export function affineMatrix(p: TransformParams, h: number, w: number): Mat3 | n
   }
   if (p.zx !== 1 || p.zy !== 1) chain([p.zx, 0, 0, 0, p.zy, 0, 0, 0, 1]);
   if (m === null) return null;
-  const ox = h / 2 + 0.5, oy = w / 2 + 0.5;
+  const ox = h / 2 + 0.5,
+    oy = w / 2 + 0.5;
   return matmul(matmul([1, 0, ox, 0, 1, oy, 0, 0, 1], m), [1, 0, -ox, 0, 1, -oy, 0, 0, 1]);
 }
 
@@ -84,8 +95,10 @@ export function mapCoordinate(x: number, len: number, mode: FillMode): number {
         const sz = len - 1;
         return x + sz * (Math.trunc(-x / sz) + 1);
       }
-      case 'nearest': return 0;
-      case 'constant': return -1;
+      case 'nearest':
+        return 0;
+      case 'constant':
+        return -1;
     }
   } else if (x > len - 1) {
     switch (mode) {
@@ -100,8 +113,10 @@ export function mapCoordinate(x: number, len: number, mode: FillMode): number {
         const sz = len - 1;
         return x - sz * Math.trunc(x / sz);
       }
-      case 'nearest': return len - 1;
-      case 'constant': return -1;
+      case 'nearest':
+        return len - 1;
+      case 'constant':
+        return -1;
     }
   }
   return x;
@@ -134,8 +149,15 @@ function foldIndex(i: number, len: number, mode: FillMode): number {
  * Resamples an interleaved h x w x c image through `m` (output->input) with bilinear
  * interpolation and scipy's edge handling (checked against scipy 1.17), per channel as Keras does.
  */
-export function resampleAffine(src: Float32Array, h: number, w: number, c: number, m: Mat3,
-  fillMode: FillMode, cval: number): Float32Array {
+export function resampleAffine(
+  src: Float32Array,
+  h: number,
+  w: number,
+  c: number,
+  m: Mat3,
+  fillMode: FillMode,
+  cval: number,
+): Float32Array {
   const out = new Float32Array(h * w * c);
   for (let r = 0; r < h; r++) {
     for (let col = 0; col < w; col++) {
@@ -147,13 +169,19 @@ export function resampleAffine(src: Float32Array, h: number, w: number, c: numbe
         for (let k = 0; k < c; k++) out[o + k] = cval;
         continue;
       }
-      const y0 = Math.floor(y), x0 = Math.floor(x);
-      const fy = y - y0, fx = x - x0;
-      const ya = foldIndex(y0, h, fillMode), yb = foldIndex(y0 + 1, h, fillMode);
-      const xa = foldIndex(x0, w, fillMode), xb = foldIndex(x0 + 1, w, fillMode);
+      const y0 = Math.floor(y),
+        x0 = Math.floor(x);
+      const fy = y - y0,
+        fx = x - x0;
+      const ya = foldIndex(y0, h, fillMode),
+        yb = foldIndex(y0 + 1, h, fillMode);
+      const xa = foldIndex(x0, w, fillMode),
+        xb = foldIndex(x0 + 1, w, fillMode);
       for (let k = 0; k < c; k++) {
-        const v00 = src[(ya * w + xa) * c + k], v01 = src[(ya * w + xb) * c + k];
-        const v10 = src[(yb * w + xa) * c + k], v11 = src[(yb * w + xb) * c + k];
+        const v00 = src[(ya * w + xa) * c + k],
+          v01 = src[(ya * w + xb) * c + k];
+        const v10 = src[(yb * w + xa) * c + k],
+          v11 = src[(yb * w + xb) * c + k];
         out[o + k] = (1 - fy) * ((1 - fx) * v00 + fx * v01) + fy * ((1 - fx) * v10 + fx * v11);
       }
     }
@@ -164,9 +192,11 @@ export function resampleAffine(src: Float32Array, h: number, w: number, c: numbe
 /** Mirrors an interleaved image left-right (Keras `flip_axis` on the column axis). */
 export function flipColumns(src: Float32Array, h: number, w: number, c: number): Float32Array {
   const out = new Float32Array(src.length);
-  for (let r = 0; r < h; r++) for (let col = 0; col < w; col++) for (let k = 0; k < c; k++) {
-    out[(r * w + col) * c + k] = src[(r * w + (w - 1 - col)) * c + k];
-  }
+  for (let r = 0; r < h; r++)
+    for (let col = 0; col < w; col++)
+      for (let k = 0; k < c; k++) {
+        out[(r * w + col) * c + k] = src[(r * w + (w - 1 - col)) * c + k];
+      }
   return out;
 }
 
@@ -182,8 +212,15 @@ export function flipRows(src: Float32Array, h: number, w: number, c: number): Fl
  * keras-preprocessing `apply_transform`: the affine part first, then the flips.
  * Returns a new array; `src` is not modified.
  */
-export function applyTransform(src: Float32Array, h: number, w: number, c: number, p: TransformParams,
-  fillMode: FillMode = 'nearest', cval = 0): Float32Array {
+export function applyTransform(
+  src: Float32Array,
+  h: number,
+  w: number,
+  c: number,
+  p: TransformParams,
+  fillMode: FillMode = 'nearest',
+  cval = 0,
+): Float32Array {
   const m = affineMatrix(p, h, w);
   let out = m === null ? src.slice() : resampleAffine(src, h, w, c, m, fillMode, cval);
   if (p.flipHorizontal) out = flipColumns(out, h, w, c);
@@ -219,7 +256,9 @@ export function shuffledIndices(n: number, rand: () => number): Uint32Array {
   for (let i = 0; i < n; i++) idx[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
   }
   return idx;
 }
@@ -241,11 +280,18 @@ export interface RandomErasingConfig {
  * then up to 10 tries of (area, log-ratio), the first that fits placed uniformly. Returns the
  * rectangle [top, left, height, width], or null when the image was left alone.
  */
-export function randomErase(img: Float32Array, h: number, w: number, c: number, cfg: RandomErasingConfig,
-  rand: () => number): [number, number, number, number] | null {
+export function randomErase(
+  img: Float32Array,
+  h: number,
+  w: number,
+  c: number,
+  cfg: RandomErasingConfig,
+  rand: () => number,
+): [number, number, number, number] | null {
   const { probability = 0.5, scale = [0.02, 0.33], ratio = [0.3, 3.3], value = 0 } = cfg;
   if (rand() >= probability) return null;
-  const logLo = Math.log(ratio[0]), logHi = Math.log(ratio[1]);
+  const logLo = Math.log(ratio[0]),
+    logHi = Math.log(ratio[1]);
   for (let attempt = 0; attempt < 10; attempt++) {
     const area = h * w * (scale[0] + (scale[1] - scale[0]) * rand());
     const aspect = Math.exp(logLo + (logHi - logLo) * rand());

@@ -34,9 +34,18 @@ interface FillJob {
 /** A worker that makes no progress for this long is taken as dead (it cannot report while we block). */
 const STALL_MS = 120_000;
 
-function fillRange(pixels: Uint8Array, inSide: number, size: number, stretch: boolean, out: Float32Array, start: number, end: number,
-  progress?: (i: number) => void): void {
-  const inArea = inSide * inSide, area = size * size;
+function fillRange(
+  pixels: Uint8Array,
+  inSide: number,
+  size: number,
+  stretch: boolean,
+  out: Float32Array,
+  start: number,
+  end: number,
+  progress?: (i: number) => void,
+): void {
+  const inArea = inSide * inSide,
+    area = size * size;
   for (let i = start; i < end; i++) {
     prepareFaceNormalisedInto(pixels.subarray(i * inArea, (i + 1) * inArea), inSide, inSide, size, stretch, out, i * area);
     progress?.(i);
@@ -51,8 +60,15 @@ function startWorker(job: FillJob): Worker {
  * Writes faces 0..count-1 of `pixels` (inSide x inSide each), prepared for `size` and
  * normalised, into `out`, which must be a Float32Array on a SharedArrayBuffer.
  */
-export function fillFacesParallel(pixels: Uint8Array, count: number, inSide: number, size: number, stretch: boolean,
-  out: Float32Array, threads = PARALLEL_FILL.threads): void {
+export function fillFacesParallel(
+  pixels: Uint8Array,
+  count: number,
+  inSide: number,
+  size: number,
+  stretch: boolean,
+  out: Float32Array,
+  threads = PARALLEL_FILL.threads,
+): void {
   if (!(out.buffer instanceof SharedArrayBuffer)) throw new Error('fillFacesParallel: out must be backed by a SharedArrayBuffer');
   const shared = new SharedArrayBuffer(count * inSide * inSide);
   new Uint8Array(shared).set(pixels.subarray(0, count * inSide * inSide));
@@ -63,15 +79,27 @@ export function fillFacesParallel(pixels: Uint8Array, count: number, inSide: num
   const workers: Worker[] = [];
   try {
     for (let w = 0; w < nWorkers; w++) {
-      const start = (w + 1) * per, end = Math.min(count, start + per);
-      workers.push(startWorker({
-        facialFillWorker: true, pixels: shared, out: out.buffer as SharedArrayBuffer, status, slot: w,
-        start, end, inSide, size, stretch,
-      }));
+      const start = (w + 1) * per,
+        end = Math.min(count, start + per);
+      workers.push(
+        startWorker({
+          facialFillWorker: true,
+          pixels: shared,
+          out: out.buffer as SharedArrayBuffer,
+          status,
+          slot: w,
+          start,
+          end,
+          inSide,
+          size,
+          stretch,
+        }),
+      );
     }
     fillRange(new Uint8Array(shared), inSide, size, stretch, out, 0, Math.min(per, count));
     for (let w = 0; w < nWorkers; w++) {
-      let seen = -1, since = Date.now();
+      let seen = -1,
+        since = Date.now();
       while (Atomics.load(flags, 2 * w) === 0) {
         Atomics.wait(flags, 2 * w, 0, 1000);
         const done = Atomics.load(flags, 2 * w + 1);
@@ -89,8 +117,9 @@ if (!isMainThread && (workerData as FillJob | null)?.facialFillWorker) {
   const job = workerData as FillJob;
   const flags = new Int32Array(job.status);
   try {
-    fillRange(new Uint8Array(job.pixels), job.inSide, job.size, job.stretch, new Float32Array(job.out), job.start, job.end,
-      () => Atomics.add(flags, 2 * job.slot + 1, 1));
+    fillRange(new Uint8Array(job.pixels), job.inSide, job.size, job.stretch, new Float32Array(job.out), job.start, job.end, () =>
+      Atomics.add(flags, 2 * job.slot + 1, 1),
+    );
     Atomics.store(flags, 2 * job.slot, 1);
   } catch (err) {
     process.stderr.write(`fillFacesParallel worker: ${(err as Error).stack}\n`);

@@ -89,21 +89,28 @@ async function runOnWorkers(batches: FaceBatch[], count: number, onBatch: (n: nu
   const workers = Array.from({ length: Math.min(count, batches.length) }, startWorker);
   let next = 0;
   try {
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      const feed = () => {
-        if (next >= batches.length) return resolve();
-        const b = batches[next++];
-        w.postMessage(b, [b.pixels.buffer as ArrayBuffer]);
-      };
-      w.on('message', (r: WorkerReply) => {
-        if (!r.ok) return reject(new Error(r.message));
-        onBatch(r.written);
-        feed();
-      });
-      w.on('error', reject);
-      w.on('exit', (code) => { if (code !== 0) reject(new Error(`preprocess worker stopped with exit code ${code}`)); });
-      feed();
-    })));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const feed = () => {
+              if (next >= batches.length) return resolve();
+              const b = batches[next++];
+              w.postMessage(b, [b.pixels.buffer as ArrayBuffer]);
+            };
+            w.on('message', (r: WorkerReply) => {
+              if (!r.ok) return reject(new Error(r.message));
+              onBatch(r.written);
+              feed();
+            });
+            w.on('error', reject);
+            w.on('exit', (code) => {
+              if (code !== 0) reject(new Error(`preprocess worker stopped with exit code ${code}`));
+            });
+            feed();
+          }),
+      ),
+    );
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -134,7 +141,9 @@ export async function preprocessToFolders(options: PreprocessOptions): Promise<P
   const data = await readFerCsv(options.csvPath, { splits: options.splits, limit: options.limit, skipBadRows: options.skipBadRows });
 
   // Plan: every face whose final file is missing, in batches that carry their own pixels.
-  let alreadyComplete = 0, staleRemoved = 0, resized = 0;
+  let alreadyComplete = 0,
+    staleRemoved = 0,
+    resized = 0;
   const batches: FaceBatch[] = [];
   for (const split of SPLITS) {
     const raw = data.splits[split];

@@ -22,7 +22,9 @@ export function toGrayscale(img: RawImage): Uint8Array {
   const out = new Uint8Array(n);
   const c = img.channels;
   for (let i = 0; i < n; i++) {
-    const r = img.data[i * c], g = img.data[i * c + 1], b = img.data[i * c + 2];
+    const r = img.data[i * c],
+      g = img.data[i * c + 1],
+      b = img.data[i * c + 2];
     // PIL rounds with integer arithmetic: (r*19595 + g*38470 + b*7471 + 0x8000) >> 16.
     out[i] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
   }

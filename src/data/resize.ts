@@ -24,7 +24,8 @@ export function bytescale(src: Uint8Array): Uint8Array {
 
 /** bytescale writing into `out` (same length as `src`); the hot path reuses buffers. */
 export function bytescaleInto(src: Uint8Array, out: Uint8Array): void {
-  let min = 255, max = 0;
+  let min = 255,
+    max = 0;
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
     if (v < min) min = v;
@@ -42,7 +43,8 @@ function bytescaleTable(min: number, max: number): Uint8Array {
   const scale = 255 / cscale; // numpy: float(high - low) / cscale, then (data - cmin) * scale
   for (let v = 0; v < 256; v++) {
     let x = (v - min) * scale;
-    if (x < 0) x = 0; else if (x > 255) x = 255;
+    if (x < 0) x = 0;
+    else if (x > 255) x = 255;
     lutScratch[v] = Math.trunc(x + 0.5);
   }
   return lutScratch;
@@ -112,9 +114,12 @@ function clip8(acc: number): number {
 function resampleHorizontal(src: Uint8Array, inW: number, dst: Uint8Array, outW: number, rows: number): void {
   const { ksize, bounds, weights } = axisCoeffs(inW, outW);
   for (let y = 0; y < rows; y++) {
-    const srcRow = y * inW, dstRow = y * outW;
+    const srcRow = y * inW,
+      dstRow = y * outW;
     for (let xx = 0; xx < outW; xx++) {
-      const start = srcRow + bounds[xx * 2], count = bounds[xx * 2 + 1], kOff = xx * ksize;
+      const start = srcRow + bounds[xx * 2],
+        count = bounds[xx * 2 + 1],
+        kOff = xx * ksize;
       let acc = HALF;
       for (let x = 0; x < count; x++) acc += src[start + x] * weights[kOff + x];
       dst[dstRow + xx] = clip8(acc);
@@ -133,10 +138,14 @@ function resampleVertical(src: Uint8Array, w: number, inH: number, dst: Uint8Arr
   if (rowAcc.length < w) rowAcc = new Int32Array(w);
   const acc = rowAcc;
   for (let yy = 0; yy < outH; yy++) {
-    const ymin = bounds[yy * 2], count = bounds[yy * 2 + 1], kOff = yy * ksize, dstRow = yy * w;
+    const ymin = bounds[yy * 2],
+      count = bounds[yy * 2 + 1],
+      kOff = yy * ksize,
+      dstRow = yy * w;
     acc.fill(HALF, 0, w);
     for (let y = 0; y < count; y++) {
-      const wt = weights[kOff + y], srcRow = (ymin + y) * w;
+      const wt = weights[kOff + y],
+        srcRow = (ymin + y) * w;
       for (let xx = 0; xx < w; xx++) acc[xx] += src[srcRow + xx] * wt;
     }
     for (let xx = 0; xx < w; xx++) dst[dstRow + xx] = clip8(acc[xx]);
@@ -209,8 +218,15 @@ let faceScratch = new Uint8Array(0);
  * prepareFace followed by x / 255 - 0.5, written as float32 at out[offset ..
  * offset + size*size). The one per-image path behind every tensor Facial builds.
  */
-export function prepareFaceNormalisedInto(gray: Uint8Array, inW: number, inH: number, size: number, stretch: boolean,
-  out: Float32Array, offset: number): void {
+export function prepareFaceNormalisedInto(
+  gray: Uint8Array,
+  inW: number,
+  inH: number,
+  size: number,
+  stretch: boolean,
+  out: Float32Array,
+  offset: number,
+): void {
   const area = size * size;
   let px = gray;
   if (stretch || size !== inW || size !== inH) {

@@ -14,7 +14,9 @@ export function startModuleWorker(dir: string, callerFile: string, name: string,
   const file = path.join(dir, `${name}${path.extname(callerFile)}`);
   if (file.endsWith('.ts')) {
     return new Worker(`require('ts-node/register'); require(${JSON.stringify(file)});`, {
-      eval: true, workerData, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+      eval: true,
+      workerData,
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     });
   }
   return new Worker(file, { workerData });

@@ -9,8 +9,15 @@ import { capability, EngineCapabilities } from '../engine/capabilities';
 type LayerArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 type BaseLayer = ReturnType<typeof tf.layers.batchNormalization>;
 interface BnInternals {
-  axis: number; momentum: number; epsilon: number; center: boolean; scale: boolean;
-  gamma: tf.LayerVariable; beta: tf.LayerVariable; movingMean: tf.LayerVariable; movingVariance: tf.LayerVariable;
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  gamma: tf.LayerVariable;
+  beta: tf.LayerVariable;
+  movingMean: tf.LayerVariable;
+  movingVariance: tf.LayerVariable;
 }
 type BnClass = new (args?: LayerArgs) => BaseLayer;
 
@@ -41,7 +48,10 @@ export class FastBatchNormalization extends BaseBatchNormalization {
     return tf.tidy(() => {
       const [y, mean, variance] = fused(input, self.gamma.read(), self.beta.read(), self.epsilon);
       const decay = 1 - self.momentum;
-      for (const [variable, value] of [[self.movingMean, mean], [self.movingVariance, variance]] as const) {
+      for (const [variable, value] of [
+        [self.movingMean, mean],
+        [self.movingVariance, variance],
+      ] as const) {
         tf.tidy(() => {
           const orig = variable.read();
           variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
@@ -54,7 +64,9 @@ export class FastBatchNormalization extends BaseBatchNormalization {
 
 // Registered under tfjs-layers' class name, so models loaded from model.json or .h5 configs
 // (tf.loadLayersModel, our loadModel) get the fast training path too. The class adds no config.
-tf.serialization.registerClass(FastBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+tf.serialization.registerClass(
+  FastBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+);
 
 /** Drop-in for `tf.layers.batchNormalization(args)` with the fast training path. */
 export function batchNormalization(args?: LayerArgs): BaseLayer {

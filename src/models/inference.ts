@@ -24,9 +24,21 @@ export interface InferenceModel {
 
 /** Layer classes this compiler knows; all but Conv2D (and a BN folded into one) run their own `call`. */
 const KNOWN_LAYERS = new Set([
-  'Activation', 'ReLU', 'LeakyReLU', 'Softmax', 'Add', 'MaxPooling2D', 'AveragePooling2D',
-  'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Flatten', 'Dense', 'Dropout', 'ZeroPadding2D',
-  'BatchNormalization', 'Conv2D',
+  'Activation',
+  'ReLU',
+  'LeakyReLU',
+  'Softmax',
+  'Add',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling2D',
+  'Flatten',
+  'Dense',
+  'Dropout',
+  'ZeroPadding2D',
+  'BatchNormalization',
+  'Conv2D',
 ]);
 
 type Activation = 'linear' | 'relu';
@@ -103,7 +115,9 @@ export function compileForInference(model: tf.LayersModel): InferenceModel {
   for (const layer of layers) {
     if (layer.getClassName() === 'InputLayer') continue;
     if (layer.inboundNodes.length !== 1) {
-      throw new Error(`compileForInference: layer '${layer.name}' is used ${layer.inboundNodes.length} times; shared layers are not supported`);
+      throw new Error(
+        `compileForInference: layer '${layer.name}' is used ${layer.inboundNodes.length} times; shared layers are not supported`,
+      );
     }
     for (const t of layer.inboundNodes[0].inputTensors) readers.set(t.id, [...(readers.get(t.id) ?? []), layer]);
   }
@@ -136,7 +150,8 @@ export function compileForInference(model: tf.LayersModel): InferenceModel {
     const [kernel, bias = null] = layer.getWeights() as [tf.Tensor4D, tf.Tensor1D?];
     let filter = kernel;
     let b: tf.Tensor1D | null = cfg.useBias === false ? null : bias;
-    let activation: Activation | null = cfg.activation === 'relu' ? 'relu' : cfg.activation === 'linear' || cfg.activation == null ? 'linear' : null;
+    let activation: Activation | null =
+      cfg.activation === 'relu' ? 'relu' : cfg.activation === 'linear' || cfg.activation == null ? 'linear' : null;
     if (activation === null) {
       steps.push({ inputs, output: output.id, run: (xs) => layer.call(xs[0], { training: false }) as tf.Tensor });
       continue;
@@ -160,10 +175,19 @@ export function compileForInference(model: tf.LayersModel): InferenceModel {
     const pad = cfg.padding as 'same' | 'valid';
     const act = activation;
     steps.push({
-      inputs, output: output.id,
-      run: ([x]) => tf.fused.conv2d({
-        x: x as tf.Tensor4D, filter, strides, pad, dataFormat: 'NHWC', dilations, bias: b ?? undefined, activation: act,
-      }),
+      inputs,
+      output: output.id,
+      run: ([x]) =>
+        tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter,
+          strides,
+          pad,
+          dataFormat: 'NHWC',
+          dilations,
+          bias: b ?? undefined,
+          activation: act,
+        }),
     });
   }
   return makeProgram(model, steps, owned, folded);

@@ -38,7 +38,10 @@ async function expectError(file: string, line: number, pattern: RegExp, options:
   }
   let asyncErr: unknown;
   await readFerCsv(file, options).catch((err) => (asyncErr = err));
-  for (const [name, err] of [['sync', syncErr], ['stream', asyncErr]] as const) {
+  for (const [name, err] of [
+    ['sync', syncErr],
+    ['stream', asyncErr],
+  ] as const) {
     assert.ok(err instanceof FerCsvError, `${name} reader should throw a FerCsvError, got ${err}`);
     assert.equal(err.file, file, `${name} names the file`);
     assert.equal(err.line, line, `${name} names line ${line}: ${err.message}`);
@@ -49,8 +52,13 @@ async function expectError(file: string, line: number, pattern: RegExp, options:
 }
 
 test('a good file: splits, labels, line numbers and pixels; sync and stream agree', async () => {
-  const file = write('good.csv', [HEADER, row(3, pixels(1), 'Training'), row(0, pixels(2), 'PublicTest'),
-    row(6, pixels(3), 'PrivateTest'), row(5, pixels(4), 'Training')]);
+  const file = write('good.csv', [
+    HEADER,
+    row(3, pixels(1), 'Training'),
+    row(0, pixels(2), 'PublicTest'),
+    row(6, pixels(3), 'PrivateTest'),
+    row(5, pixels(4), 'Training'),
+  ]);
   const a = readFerCsvSync(file);
   const b = await readFerCsv(file);
   assert.deepEqual([...a.splits.train!.labels], [3, 5]);
@@ -65,7 +73,13 @@ test('a good file: splits, labels, line numbers and pixels; sync and stream agre
 });
 
 test('gzip, CRLF line endings, limit and splits', async () => {
-  const lines = [HEADER, row(1, pixels(1), 'Training'), row(2, pixels(2), 'Training'), row(4, pixels(3), 'PrivateTest'), row(4, pixels(5), 'Training')];
+  const lines = [
+    HEADER,
+    row(1, pixels(1), 'Training'),
+    row(2, pixels(2), 'Training'),
+    row(4, pixels(3), 'PrivateTest'),
+    row(4, pixels(5), 'Training'),
+  ];
   const file = path.join(dir, 'crlf.csv.gz');
   fs.writeFileSync(file, zlib.gzipSync(lines.join('\r\n') + '\r\n'));
   for (const data of [readFerCsvSync(file, { limit: 2 }), await readFerCsv(file, { limit: 2 })]) {
@@ -96,7 +110,11 @@ test('wrong pixel count names the line and both counts', async () => {
 });
 
 test('non-integer and out-of-range pixels', async () => {
-  const bad = (v: string) => { const p: (number | string)[] = pixels(0); p[9] = v; return p.join(' '); };
+  const bad = (v: string) => {
+    const p: (number | string)[] = pixels(0);
+    p[9] = v;
+    return p.join(' ');
+  };
   await expectError(write('float.csv', [HEADER, row(0, bad('12.5'), 'Training')]), 2, /pixel 10 is '12\.5', not an integer/);
   await expectError(write('word.csv', [HEADER, row(0, pixels(1), 'Training'), row(0, bad('abc'), 'Training')]), 3, /pixel 10 is 'abc'/);
   await expectError(write('big.csv', [HEADER, row(0, bad('256'), 'Training')]), 2, /pixel 10 is 256, outside 0\.\.255/);
@@ -106,13 +124,19 @@ test('non-integer and out-of-range pixels', async () => {
 test('label outside 0..6 and unknown Usage', async () => {
   await expectError(write('label.csv', [HEADER, row(7, pixels(0), 'Training')]), 2, /emotion '7' is not a label 0\.\.6/);
   await expectError(write('label2.csv', [HEADER, row('x', pixels(0), 'Training')]), 2, /emotion 'x'/);
-  await expectError(write('usage.csv', [HEADER, row(1, pixels(0), 'Training'), row(1, pixels(0), 'Validation')]), 3,
-    /Usage 'Validation' is not Training, PublicTest or PrivateTest/);
+  await expectError(
+    write('usage.csv', [HEADER, row(1, pixels(0), 'Training'), row(1, pixels(0), 'Validation')]),
+    3,
+    /Usage 'Validation' is not Training, PublicTest or PrivateTest/,
+  );
 });
 
 test('an unclosed quote is a malformed-CSV error at its line', async () => {
-  await expectError(write('quote.csv', [HEADER, row(0, pixels(0), 'Training'), `1,"${pixels(1).join(' ')},Training`, row(2, pixels(2), 'Training')]), 3,
-    /malformed CSV/);
+  await expectError(
+    write('quote.csv', [HEADER, row(0, pixels(0), 'Training'), `1,"${pixels(1).join(' ')},Training`, row(2, pixels(2), 'Training')]),
+    3,
+    /malformed CSV/,
+  );
 });
 
 test('a truncated .gz names the line where the data stops', async () => {
@@ -128,8 +152,15 @@ test('a truncated .gz names the line where the data stops', async () => {
 });
 
 test('skipBadRows keeps the good rows and reports how many were skipped and why', async () => {
-  const file = write('mixed.csv', [HEADER, row(0, pixels(0), 'Training'), row(9, pixels(1), 'Training'),
-    row(1, pixels(2).slice(3), 'PublicTest'), row(2, pixels(3), 'Nope'), row(3, pixels(4), 'PrivateTest'), row(4, pixels(5).slice(1), 'Training')]);
+  const file = write('mixed.csv', [
+    HEADER,
+    row(0, pixels(0), 'Training'),
+    row(9, pixels(1), 'Training'),
+    row(1, pixels(2).slice(3), 'PublicTest'),
+    row(2, pixels(3), 'Nope'),
+    row(3, pixels(4), 'PrivateTest'),
+    row(4, pixels(5).slice(1), 'Training'),
+  ]);
   for (const data of [readFerCsvSync(file, { skipBadRows: true }), await readFerCsv(file, { skipBadRows: true })]) {
     assert.deepEqual([...data.splits.train!.lines], [2]);
     assert.equal(data.splits.validation!.labels.length, 0);

@@ -11,7 +11,8 @@ import { encodeGrayPng } from '../../src/data/image-io';
 // A 4x4 single-channel image whose value encodes its position: v(r, c) = 10 r + c.
 // Bilinear interpolation of a linear function is exact, so every expected pixel below is
 // 10 * row' + col' at the input coordinate the transform maps to.
-const H = 4, W = 4;
+const H = 4,
+  W = 4;
 const IMG = Float32Array.from({ length: H * W }, (_, i) => 10 * Math.floor(i / W) + (i % W));
 const at = (img: Float32Array, r: number, c: number) => img[r * W + c];
 const clamp = (x: number) => Math.min(H - 1, Math.max(0, x));
@@ -30,7 +31,10 @@ function grid(f: (r: number, c: number) => number): number[] {
 }
 
 test('horizontal flip mirrors columns: out(r,c) = in(r, 3-c)', () => {
-  assertClose(run({ flipHorizontal: true }), grid((r, c) => at(IMG, r, 3 - c)));
+  assertClose(
+    run({ flipHorizontal: true }),
+    grid((r, c) => at(IMG, r, 3 - c)),
+  );
 });
 
 test('width shift by +2 px samples column c+2, each fill mode folds columns 4,5 as scipy does', () => {
@@ -54,11 +58,17 @@ test('width shift by -2 px: columns -2,-1 folded per fill mode', () => {
 });
 
 test('height shift by a fractional 0.5 px interpolates rows: out = 10 * clamp(r + 0.5) + c', () => {
-  assertClose(run({ tx: 0.5 }), grid((r, c) => 10 * clamp(r + 0.5) + c));
+  assertClose(
+    run({ tx: 0.5 }),
+    grid((r, c) => 10 * clamp(r + 0.5) + c),
+  );
 });
 
 test('zoom uses Keras centre h/2+0.5 = 2.5: zy=0.5 -> col 0.5c+1.25, zx=2 -> row 2r-2.5 (clamped)', () => {
-  assertClose(run({ zx: 2, zy: 0.5 }), grid((r, c) => 10 * clamp(2 * r - 2.5) + (0.5 * c + 1.25)));
+  assertClose(
+    run({ zx: 2, zy: 0.5 }),
+    grid((r, c) => 10 * clamp(2 * r - 2.5) + (0.5 * c + 1.25)),
+  );
 });
 
 test('shear 30 degrees: row = r - sin(30)(c - 2.5), col = cos(30)(c - 2.5) + 2.5', () => {
@@ -68,7 +78,10 @@ test('shear 30 degrees: row = r - sin(30)(c - 2.5), col = cos(30)(c - 2.5) + 2.5
 });
 
 test('rotation 90 degrees: row = 5 - c (clamped), col = r', () => {
-  assertClose(run({ theta: 90 }), grid((r, c) => 10 * clamp(5 - c) + r));
+  assertClose(
+    run({ theta: 90 }),
+    grid((r, c) => 10 * clamp(5 - c) + r),
+  );
 });
 
 test('getRandomTransform scales shift fractions by the image size and draws zx, zy independently', () => {
@@ -90,7 +103,10 @@ test('preprocessing_function runs before rescale (Keras standardize order)', () 
 
 test('flow: equal seeds give identical augmented batches, another seed differs', async () => {
   await tf.setBackend('cpu');
-  const x = tf.tensor4d(Float32Array.from({ length: 6 * 8 * 8 }, (_, i) => (i * 37) % 255), [6, 8, 8, 1]);
+  const x = tf.tensor4d(
+    Float32Array.from({ length: 6 * 8 * 8 }, (_, i) => (i * 37) % 255),
+    [6, 8, 8, 1],
+  );
   const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3) as tf.Tensor2D;
   const gen = new ImageDataGenerator({ rotation_range: 20, width_shift_range: 0.1, zoom_range: 0.2, horizontal_flip: true });
   const collect = async (seed: number) => {
@@ -101,7 +117,9 @@ test('flow: equal seeds give identical augmented batches, another seed differs',
     }
     return out;
   };
-  const a = await collect(3), b = await collect(3), c = await collect(4);
+  const a = await collect(3),
+    b = await collect(3),
+    c = await collect(4);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
   assert.equal(a.length, 4); // two batches (4 + 2), xs and ys each
@@ -123,13 +141,19 @@ function makeFolders(): string {
 test('flowFromDirectory reads class folders in order; pixels pass through preprocessing exactly', async () => {
   await tf.setBackend('cpu');
   const dir = makeFolders();
-  const flow = new ImageDataGenerator({ preprocessingFunction: (x) => x.map((v) => v / 255 - 0.5) })
-    .flowFromDirectory(dir, { targetSize: [4, 4], batchSize: 4, shuffle: false });
+  const flow = new ImageDataGenerator({ preprocessingFunction: (x) => x.map((v) => v / 255 - 0.5) }).flowFromDirectory(dir, {
+    targetSize: [4, 4],
+    batchSize: 4,
+    shuffle: false,
+  });
   assert.deepEqual(flow.classes, ['0', '1']);
   assert.deepEqual(flow.classCounts(), [3, 3]);
   const batches = [];
   for await (const b of flow.batches(0)) batches.push(b);
-  assert.deepEqual(batches.map((b) => b.xs.shape[0]), [4, 2]);
+  assert.deepEqual(
+    batches.map((b) => b.xs.shape[0]),
+    [4, 2],
+  );
   const xs = batches[0].xs.dataSync();
   // 4th image = class 1, k = 0: pixel i is 100 + i.
   for (let i = 0; i < 16; i++) assert.ok(Math.abs(xs[3 * 16 + i] - ((100 + i) / 255 - 0.5)) < 1e-6);
@@ -147,7 +171,10 @@ test('flowFromDirectory: a bad image names the file, or is skipped and counted',
   const drain = async (onBadImage?: 'skip') => {
     const flow = gen.flowFromDirectory(dir, { targetSize: [4, 4], batchSize: 2, shuffle: false, onBadImage });
     let n = 0;
-    for await (const b of flow.batches(0)) { n += b.xs.shape[0]; tf.dispose([b.xs, b.ys]); }
+    for await (const b of flow.batches(0)) {
+      n += b.xs.shape[0];
+      tf.dispose([b.xs, b.ys]);
+    }
     return { n, skipped: flow.skipped };
   };
   await assert.rejects(drain(), (err: Error) => err.message.includes(bad));
@@ -159,8 +186,14 @@ test('flowFromDirectory: empty, missing class folders and a missing root are err
   const dir = makeFolders();
   const gen = new ImageDataGenerator();
   fs.mkdirSync(path.join(dir, '2'));
-  assert.throws(() => gen.flowFromDirectory(dir), (e: Error) => e.message.includes(path.join(dir, '2')) && /no PNG\/JPEG/.test(e.message));
-  assert.throws(() => gen.flowFromDirectory(dir, { classes: ['0', '1', '5'] }), (e: Error) => e.message.includes(path.join(dir, '5')) && /missing/.test(e.message));
+  assert.throws(
+    () => gen.flowFromDirectory(dir),
+    (e: Error) => e.message.includes(path.join(dir, '2')) && /no PNG\/JPEG/.test(e.message),
+  );
+  assert.throws(
+    () => gen.flowFromDirectory(dir, { classes: ['0', '1', '5'] }),
+    (e: Error) => e.message.includes(path.join(dir, '5')) && /missing/.test(e.message),
+  );
   assert.throws(() => gen.flowFromDirectory(path.join(dir, 'nope')), /nope' does not exist/);
   fs.rmSync(dir, { recursive: true });
 });
@@ -174,18 +207,25 @@ test('randomErase follows torchvision draws: area and log-ratio give the rectang
   const rect = randomErase(img, 10, 10, 1, { probability: 0.5, scale: [0.1, 0.5], ratio: [1, 4], value: -2 }, () => draws[i++]);
   assert.deepEqual(rect, [1, 1, 8, 4]);
   assert.equal(i, 5);
-  for (let r = 0; r < 10; r++) for (let c = 0; c < 10; c++) {
-    const inside = r >= 1 && r < 9 && c >= 1 && c < 5;
-    assert.equal(img[r * 10 + c], inside ? -2 : 1, `pixel (${r}, ${c})`);
-  }
+  for (let r = 0; r < 10; r++)
+    for (let c = 0; c < 10; c++) {
+      const inside = r >= 1 && r < 9 && c >= 1 && c < 5;
+      assert.equal(img[r * 10 + c], inside ? -2 : 1, `pixel (${r}, ${c})`);
+    }
 });
 
 test('randomErase: a draw at or over the probability leaves the image alone; a rectangle that never fits gives up after 10 tries', () => {
   const img = new Float32Array(16).fill(3);
-  assert.equal(randomErase(img, 4, 4, 1, { probability: 0.5 }, () => 0.5), null);
+  assert.equal(
+    randomErase(img, 4, 4, 1, { probability: 0.5 }, () => 0.5),
+    null,
+  );
   let n = 0;
   // scale 1 -> the whole area, never strictly inside the image: 1 + 10 x 2 draws, then nothing.
-  assert.equal(randomErase(img, 4, 4, 1, { probability: 1, scale: [1, 1] }, () => (n++, 0.3)), null);
+  assert.equal(
+    randomErase(img, 4, 4, 1, { probability: 1, scale: [1, 1] }, () => (n++, 0.3)),
+    null,
+  );
   assert.equal(n, 21);
   assert.deepEqual(Array.from(img), new Array(16).fill(3));
 });

@@ -21,23 +21,31 @@ function pixels(seed: number): number[] {
   let x = seed + 1;
   return Array.from({ length: 2304 }, () => (x = (x * 69069 + 1) % 4294967296) >>> 24);
 }
-const ROWS: [number, string][] = [[3, 'Training'], [0, 'Training'], [6, 'PublicTest'], [3, 'PrivateTest'], [1, 'Training']];
+const ROWS: [number, string][] = [
+  [3, 'Training'],
+  [0, 'Training'],
+  [6, 'PublicTest'],
+  [3, 'PrivateTest'],
+  [1, 'Training'],
+];
 const csv = path.join(dir, 'tiny.csv');
 fs.writeFileSync(csv, ['emotion,pixels,Usage', ...ROWS.map(([l, u], i) => `${l},${pixels(i).join(' ')},${u}`)].join('\n') + '\n');
 
 /** Every file under `root`, relative, sorted. */
 function listFiles(root: string): string[] {
-  return (fs.readdirSync(root, { recursive: true }) as string[])
-    .filter((f) => fs.statSync(path.join(root, f)).isFile()).sort();
+  return (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(root, f)).isFile()).sort();
 }
 
 test('writes <out>/<split>_dir/<label>/<label>_<line>.png, each equal to prepareFace', async () => {
   const out = path.join(dir, 'layout');
   const r = await preprocessToFolders({ csvPath: csv, outDir: out, size: 20, workers: 0 });
   assert.equal(r.written, 5);
-  assert.deepEqual(listFiles(out), [
-    'test_dir/3/3_5.png', 'train_dir/0/0_3.png', 'train_dir/1/1_6.png', 'train_dir/3/3_2.png', 'validation_dir/6/6_4.png',
-  ].map((f) => f.split('/').join(path.sep)));
+  assert.deepEqual(
+    listFiles(out),
+    ['test_dir/3/3_5.png', 'train_dir/0/0_3.png', 'train_dir/1/1_6.png', 'train_dir/3/3_2.png', 'validation_dir/6/6_4.png'].map((f) =>
+      f.split('/').join(path.sep),
+    ),
+  );
   assert.ok(fs.statSync(path.join(out, 'train_dir', '5')).isDirectory(), 'every class folder exists, even empty');
   const img = readImage(path.join(out, 'validation_dir', '6', '6_4.png'));
   assert.deepEqual([img.width, img.height], [20, 20]);
@@ -76,8 +84,9 @@ test('worker threads write the same images; a failed write names the file and le
   // A directory squatting on one target name makes its rename fail mid-run.
   const blocked = facePath(out, 'train', sample.labels[100], sample.lines[100]);
   fs.mkdirSync(blocked, { recursive: true });
-  await assert.rejects(preprocessToFolders({ csvPath: SAMPLE_CSV_PATH, outDir: out, size: 12, workers: 2 }),
-    (err: Error) => err.message.includes(blocked));
+  await assert.rejects(preprocessToFolders({ csvPath: SAMPLE_CSV_PATH, outDir: out, size: 12, workers: 2 }), (err: Error) =>
+    err.message.includes(blocked),
+  );
   const files = listFiles(out);
   assert.ok(!files.some((f) => f.includes('.tmp-')), 'no temporary file left');
   for (const f of files) assert.deepEqual(readImage(path.join(out, f)).width, 12, `${f} is a complete PNG`);

@@ -79,7 +79,8 @@ test('normalisation table is x / 255 - 0.5', () => {
 
 test('resizeBilinear equals Pillow 9.4 Image.resize(BILINEAR) byte for byte (fixture from scripts/pil-reference.py)', () => {
   const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'pil-bilinear.json'), 'utf8')) as {
-    images: Record<string, number[]>; cases: { image: string; w: number; h: number; sha256: string; out?: number[] }[];
+    images: Record<string, number[]>;
+    cases: { image: string; w: number; h: number; sha256: string; out?: number[] }[];
   };
   assert.equal(ref.cases.length, 10);
   for (const c of ref.cases) {

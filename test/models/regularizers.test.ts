@@ -21,7 +21,10 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
 
 test('L1L2 penalty and gradient match hand-computed values', () => {
   const reg = new L1L2({ l1: 0.5, l2: 0.1 });
-  const w = tf.tensor2d([[1, -2], [3, 0]]);
+  const w = tf.tensor2d([
+    [1, -2],
+    [3, 0],
+  ]);
   // 0.5 * (1 + 2 + 3 + 0) + 0.1 * (1 + 4 + 9 + 0) = 3 + 1.4
   close(reg.apply(w).dataSync(), [4.4], 'penalty');
   // d/dw = 0.5 * sign(w) + 0.2 * w, scaled by dy = 3
@@ -39,7 +42,7 @@ test('L1 alone and a zero factor: gradient l1 * sign(w), and zeros', () => {
   tf.dispose([w, g, z]);
 });
 
-test('l2() matches tfjs-layers\' l2 regulariser in value and gradient on a conv kernel', () => {
+test("l2() matches tfjs-layers' l2 regulariser in value and gradient on a conv kernel", () => {
   const ours = l2({ l2: 1e-4 });
   const theirs = tf.regularizers.l2({ l2: 1e-4 });
   const w = tf.randomNormal([3, 3, 4, 5], 0, 1, 'float32', 3);
@@ -50,12 +53,16 @@ test('l2() matches tfjs-layers\' l2 regulariser in value and gradient on a conv 
   tf.dispose([w, gOurs, gTheirs]);
 });
 
-test('a layer regularised with l2() serialises as Keras\'s L1L2 and deserialises to the fast class', () => {
+test("a layer regularised with l2() serialises as Keras's L1L2 and deserialises to the fast class", () => {
   const layer = tf.layers.dense({ units: 2, inputShape: [3], kernelRegularizer: l2({ l2: 0.25 }) });
   const model = tf.sequential({ layers: [layer] });
   const json = JSON.parse(JSON.stringify(model.toJSON(null, false))) as { config: { layers: Array<{ config: Record<string, unknown> }> } };
   assert.deepEqual(json.config.layers[0].config.kernel_regularizer, { class_name: 'L1L2', config: { l1: 0, l2: 0.25 } });
-  const again = tf.layers.dense({ units: 2, inputShape: [3], kernelRegularizer: { className: 'L1L2', config: { l1: 0, l2: 0.25 } } as never });
+  const again = tf.layers.dense({
+    units: 2,
+    inputShape: [3],
+    kernelRegularizer: { className: 'L1L2', config: { l1: 0, l2: 0.25 } } as never,
+  });
   assert.ok((again as unknown as { kernelRegularizer: unknown }).kernelRegularizer instanceof L1L2);
   model.dispose();
 });

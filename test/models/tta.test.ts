@@ -17,7 +17,14 @@ const SIDE = 8;
 
 function tinyModel(): tf.LayersModel {
   const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [SIDE, SIDE, 1], filters: 3, kernelSize: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [SIDE, SIDE, 1],
+      filters: 3,
+      kernelSize: 3,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+    }),
+  );
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }));
   return model;
@@ -54,7 +61,10 @@ test('flip: the mean of the model on each face and on its mirror, done by hand; 
   const x = faces(n, 7);
   const plain = modelOn(model, x, n);
   const byHand = modelOn(model, mirrored(x, n), n).map((v, i) => (v + plain[i]) / 2);
-  assert.ok(byHand.some((v, i) => Math.abs(v - plain[i]) > 1e-4), 'the faces must not be symmetric for this test to mean anything');
+  assert.ok(
+    byHand.some((v, i) => Math.abs(v - plain[i]) > 1e-4),
+    'the faces must not be symmetric for this test to mean anything',
+  );
   const base = { predict: (t: tf.Tensor) => model.predict(t) as tf.Tensor, dispose: () => undefined };
   const xs = tf.tensor4d(x, [n, SIDE, SIDE, 1]);
   const before = tf.memory().numTensors;
@@ -108,13 +118,29 @@ test('evaluateModel with tta flip: predictions from the averaged probabilities, 
     labels: () => labels,
     batch: (_split, indices) => {
       const idx = Array.from(indices);
-      const xs = tf.tensor4d(idx.flatMap((i) => Array.from(x.subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE))), [idx.length, SIDE, SIDE, 1]);
-      return { xs, ys: tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => labels[i]), 'int32'), 7) as tf.Tensor2D) };
+      const xs = tf.tensor4d(
+        idx.flatMap((i) => Array.from(x.subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE))),
+        [idx.length, SIDE, SIDE, 1],
+      );
+      return {
+        xs,
+        ys: tf.tidy(
+          () =>
+            tf.oneHot(
+              tf.tensor1d(
+                idx.map((i) => labels[i]),
+                'int32',
+              ),
+              7,
+            ) as tf.Tensor2D,
+        ),
+      };
     },
   };
   const plain = modelOn(model, x, n);
   const averaged = modelOn(model, mirrored(x, n), n).map((v, i) => (v + plain[i]) / 2);
-  const argmax = (p: Float32Array) => Array.from({ length: n }, (_, i) => Array.from(p.subarray(i * 7, i * 7 + 7)).reduce((b, v, c, a) => (v > a[b] ? c : b), 0));
+  const argmax = (p: Float32Array) =>
+    Array.from({ length: n }, (_, i) => Array.from(p.subarray(i * 7, i * 7 + 7)).reduce((b, v, c, a) => (v > a[b] ? c : b), 0));
   const before = tf.memory().numTensors;
   const flip = (await evaluateModel(model, data, ['test'], { batchSize: 4, tta: 'flip' })).test!;
   const none = (await evaluateModel(model, data, ['test'], { batchSize: 4 })).test!;
