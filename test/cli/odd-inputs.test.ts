@@ -26,13 +26,18 @@ test('predict warns on a 1x1 image (still answering), and a 0-byte image is an "
   fs.writeFileSync(path.join(dir, 'face15.png'), encodeGrayPng(new Uint8Array(15 * 20).fill(90), 15, 20));
   fs.writeFileSync(path.join(dir, 'face16.png'), encodeGrayPng(new Uint8Array(16 * 16).fill(90), 16, 16));
   fs.writeFileSync(path.join(dir, 'empty.png'), '');
-  const r = run('predict', 'dot.png', 'face15.png', 'face16.png', 'empty.png');
+  // Whole images as face crops (--no-detect): a crop that small is answered, with a warning.
+  const r = run('predict', 'dot.png', 'face15.png', 'face16.png', 'empty.png', '--no-detect');
   assert.equal(r.status, 1, r.stderr); // the empty file is an error
   assert.match(r.stdout, /dot\.png/);
   assert.match(r.stderr, /warning: dot\.png: the image is only 1x1 pixels; a face needs at least 16 on a side/);
   assert.match(r.stderr, /warning: face15\.png: the image is only 15x20 pixels/);
   assert.doesNotMatch(r.stderr, /face16\.png/);
   assert.match(r.stderr, /empty\.png: empty file \(0 bytes\), not an image/);
+  // With face detection (the default) the 1x1 image holds no face, and says so.
+  const detect = run('predict', 'dot.png');
+  assert.equal(detect.status, 0, detect.stderr);
+  assert.match(detect.stdout, /dot\.png.*no face found/);
 });
 
 test('a model path that is a PNG says "binary file, not a model.json" without printing its bytes; an empty one "empty file"', () => {
