@@ -18,21 +18,10 @@ import { iou } from '../../src/detection/nms';
 import { SAMPLE_CSV_PATH } from '../../src/facial';
 import { background, pasteFace } from '../../scripts/scenes';
 import { ROOT } from '../helpers/paths';
+import { tinyClassifier } from '../helpers/tiny';
 
 function model48(): tf.LayersModel {
-  const model = tf.sequential();
-  model.add(
-    tf.layers.conv2d({
-      inputShape: [48, 48, 1],
-      filters: 2,
-      kernelSize: 5,
-      strides: 4,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
-    }),
-  );
-  model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
-  return model;
+  return tinyClassifier(48, { filters: 2, kernelSize: 5, strides: 4, seed: 3 });
 }
 
 test('two pasted faces: found largest first, each scored as predict scores its framed crop', async (t) => {

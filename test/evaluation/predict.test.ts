@@ -17,21 +17,10 @@ import { bytescale, resizeBilinear } from '../../src/data/resize';
 import { EMOTIONS } from '../../src/data/emotions';
 import { saveModel } from '../../src/io/model-io';
 import { ROOT } from '../helpers/paths';
+import { tinyClassifier } from '../helpers/tiny';
 
 function tinyModel(side: number): tf.LayersModel {
-  const model = tf.sequential();
-  model.add(
-    tf.layers.conv2d({
-      inputShape: [side, side, 1],
-      filters: 4,
-      kernelSize: 3,
-      activation: 'relu',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
-    }),
-  );
-  model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
-  return model;
+  return tinyClassifier(side, { filters: 4, kernelSize: 3, activation: 'relu', seed: 1 });
 }
 
 /** Deterministic RGB pixels so every test run writes the same files. */

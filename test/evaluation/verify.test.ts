@@ -19,23 +19,12 @@ import { runVerify } from '../../src/cli/verify';
 import { evaluateModel, EvaluationData, formatSeedTable, resultsToJson } from '../../src/evaluation/verify';
 import { classificationReport } from '../../src/metrics';
 import type { SplitName } from '../../src/facial';
+import { tinyClassifier } from '../helpers/tiny';
 
 const SIDE = 12;
 
 function tinyModel(): tf.LayersModel {
-  const model = tf.sequential();
-  model.add(
-    tf.layers.conv2d({
-      inputShape: [SIDE, SIDE, 1],
-      filters: 3,
-      kernelSize: 3,
-      strides: 2,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
-    }),
-  );
-  model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
-  return model;
+  return tinyClassifier(SIDE, { filters: 3, kernelSize: 3, strides: 2, seed: 3 });
 }
 
 /** A data source of the Facial shape over fixed pseudo-random images, counting live batches. */
@@ -176,18 +165,7 @@ test('verify CLI path: a saved 32x32 model is scored on bytescaled, resized data
   try {
     const csv = path.join(dir, 'tiny.csv');
     writeTinyCsv(csv, { Training: 9, PublicTest: 5, PrivateTest: 6 });
-    const model = tf.sequential();
-    model.add(
-      tf.layers.conv2d({
-        inputShape: [32, 32, 1],
-        filters: 4,
-        kernelSize: 5,
-        strides: 3,
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
-      }),
-    );
-    model.add(tf.layers.flatten());
-    model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }));
+    const model = tinyClassifier(32, { filters: 4, kernelSize: 5, strides: 3, seed: 5 });
     await saveModel(model, path.join(dir, 'model'));
     const before = tf.memory().numTensors;
     const { trained, facial, results } = await runVerify({ model_weights: path.join(dir, 'model'), data: csv, batch_size: 4, limit: 8 });
@@ -226,18 +204,7 @@ test('facial verify --tta flip: the seed table first as without it, then the fli
   try {
     const csv = path.join(dir, 'tiny.csv');
     writeTinyCsv(csv, { Training: 0, PublicTest: 7, PrivateTest: 9 });
-    const model = tf.sequential();
-    model.add(
-      tf.layers.conv2d({
-        inputShape: [48, 48, 1],
-        filters: 2,
-        kernelSize: 5,
-        strides: 4,
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }),
-      }),
-    );
-    model.add(tf.layers.flatten());
-    model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }) }));
+    const model = tinyClassifier(48, { filters: 2, kernelSize: 5, strides: 4, seed: 8 });
     await saveModel(model, path.join(dir, 'model'));
     const facial = new Facial({ csvPath: csv, compact: true });
     const [none, flip] = [

@@ -38,3 +38,33 @@ export function tinyData(n: number, seed: number): { xs: tf.Tensor4D; ys: tf.Ten
   }
   return { xs: tf.tensor4d(x, [n, 8, 8, 1]), ys: tf.oneHot(tf.tensor1d(labels, 'int32'), 3) as tf.Tensor2D };
 }
+
+/** Options of tinyClassifier: its one convolution, and the seed of its two initialisers (seed, seed + 1). */
+export interface TinyClassifierOptions {
+  filters: number;
+  kernelSize: number;
+  strides?: number;
+  activation?: 'relu';
+  seed: number;
+}
+
+/**
+ * conv -> flatten -> dense softmax over the 7 emotions on side x side x 1: the smallest stand-in
+ * for a trained classifier where a test checks the pipeline around it, not what it learnt.
+ */
+export function tinyClassifier(side: number, o: TinyClassifierOptions): tf.LayersModel {
+  const model = tf.sequential();
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [side, side, 1],
+      filters: o.filters,
+      kernelSize: o.kernelSize,
+      strides: o.strides ?? 1,
+      activation: o.activation,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed }),
+    }),
+  );
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 1 }) }));
+  return model;
+}

@@ -12,22 +12,12 @@ import { predict } from '../../src/evaluation/predict';
 import { evaluateModel, EvaluationData } from '../../src/evaluation/verify';
 import { classificationReport } from '../../src/metrics';
 import type { RawImage } from '../../src/data/image-io';
+import { tinyClassifier } from '../helpers/tiny';
 
 const SIDE = 8;
 
 function tinyModel(): tf.LayersModel {
-  const model = tf.sequential();
-  model.add(
-    tf.layers.conv2d({
-      inputShape: [SIDE, SIDE, 1],
-      filters: 3,
-      kernelSize: 3,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
-    }),
-  );
-  model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }));
-  return model;
+  return tinyClassifier(SIDE, { filters: 3, kernelSize: 3, seed: 5 });
 }
 
 /** n pseudo-random faces in -0.5..0.5, [n, SIDE, SIDE] row-major. */
