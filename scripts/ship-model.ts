@@ -53,7 +53,9 @@ const facial = (...args: string[]) =>
 function main(): void {
   const out = path.resolve(flags.out);
   // --force: the folder holds the previous model's MODEL_CARD.md, which this script rewrites below.
-  process.stderr.write(facial('export', flags.model, '--out', out, '--quantize', flags.quantize, '--shard_mb', '4', '--force'));
+  process.stderr.write(
+    facial('export', '--model_weights', flags.model, '--out', out, '--quantize', flags.quantize, '--shard_mb', '4', '--force'),
+  );
   // One pass gives both tables: the seed's (plain) at the top level and the flip-averaged one under `flip`.
   const { flip, ...full } = JSON.parse(facial('verify', '--model_weights', out, '--data', flags.data, '--tta', 'flip', '--json')) as Record<
     string,

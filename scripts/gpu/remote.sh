@@ -211,7 +211,7 @@ bench() {
       continue
     fi
     [ "$left" -lt "$limit" ] || left=$limit
-    timeout "$left" "${node_cmd[@]}" "${facial[@]}" bench --backend webgpu --json --only "$m" --batch "$b" --steps "$steps" \
+    timeout "$left" "${node_cmd[@]}" "${facial[@]}" bench --backend webgpu --json --model "$m" --batch_size "$b" --steps "$steps" \
       >>"$OUT/bench.jsonl" 2>>"$OUT/bench.log" || rc=$?
     log "bench $m ${size}x$size batch $b: exit $rc in $(($(date +%s) - s)) s$([ "$rc" -eq 124 ] && echo ' (timed out)')"
     [ -n "$torch" ] || continue
@@ -256,10 +256,10 @@ train() {
   # timeout is a backstop so a hung device still leaves time to export the best model so far.
   local backstop
   backstop=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 + 100 }')
-  local args=(train --backend webgpu --model resnet50-anysize --size 48 --data "$csv"
+  local args=(train --backend webgpu --model resnet50-anysize --image_size 48 --data "$csv"
     --optimizer adam --lr "${TRAIN_LR:-0.001}" --batch_size "${TRAIN_BATCH:-256}" --augment shift-flip
     --schedule cosine --warmup "${TRAIN_WARMUP:-100}" --minutes "$minutes" --monitor val_acc --quantize float16
-    --save_prefix "$prefix" --no-eval)
+    --save_prefix "$prefix" --no_eval)
   [ -n "${TRAIN_LIMIT:-}" ] && args+=(--limit "$TRAIN_LIMIT")
   [ -n "${TRAIN_EPOCHS:-}" ] && args+=(--epochs "$TRAIN_EPOCHS")
   log "facial ${args[*]}"

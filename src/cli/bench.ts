@@ -5,8 +5,8 @@
  */
 import { Command } from 'commander';
 import { BENCH_CASES, benchmarkCase } from '../evaluation/benchmark';
-import { MODEL_KINDS } from '../models/registry';
-import { choiceFlag, positiveInt } from './flags';
+import type { ModelKind } from '../models/registry';
+import { modelKindFlag, positiveInt } from './flags';
 
 /** Adds the bench subcommand to `program`. */
 export function register(program: Command): void {
@@ -20,18 +20,18 @@ export function register(program: Command): void {
       positiveInt('--steps'),
       5,
     )
-    .option('--only <model>', 'run only resnet50-anysize or resnet50', choiceFlag('--only', MODEL_KINDS))
+    .option('--model <kind>', 'run only resnet50-anysize or resnet50', modelKindFlag('--model'))
     .option(
-      '--batch <n>',
+      '--batch_size <n>',
       "train and predict at this batch instead of the cases' (e.g. 50, the seed's, at 200x200)",
-      positiveInt('--batch'),
+      positiveInt('--batch_size'),
     )
-    .action(async (opts: { json?: boolean; steps: number; only?: string; batch?: number }) => {
-      const cases = (opts.only ? BENCH_CASES.filter((c) => c.model === opts.only) : BENCH_CASES).map((c) =>
-        opts.batch ? { ...c, batch: opts.batch } : c,
+    .action(async (opts: { json?: boolean; steps: number; model?: ModelKind; batch_size?: number }) => {
+      const cases = (opts.model ? BENCH_CASES.filter((c) => c.model === opts.model) : BENCH_CASES).map((c) =>
+        opts.batch_size ? { ...c, batch: opts.batch_size } : c,
       );
       for (const c of cases) {
-        const row = await benchmarkCase(c, opts.steps, opts.batch !== undefined);
+        const row = await benchmarkCase(c, opts.steps, opts.batch_size !== undefined);
         process.stdout.write(
           opts.json
             ? `${JSON.stringify(row)}\n`

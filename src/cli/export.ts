@@ -16,15 +16,17 @@ import { saveModel } from '../io/model-io';
 import type { QuantizeDtype } from '../io/quantize';
 import { swapFolder } from '../io/checkpoint-io';
 import { stagingName } from '../files/atomic';
+import { pretrainedModelPath } from '../io/pretrained';
 import { modelKindFlag, positiveInt, quantizeFlag } from './flags';
 
 interface ExportFlags {
+  model_weights?: string;
   out: string;
   force?: boolean;
   quantize?: QuantizeDtype;
   shard_mb?: number;
   image_size?: number;
-  model_kind?: ModelKind;
+  model?: ModelKind;
 }
 
 /** True when `inner` is `outer` or lies inside it (both absolute). */
@@ -90,16 +92,20 @@ export function register(program: Command): void {
   program
     .command('export')
     .description('write a model as a tfjs model folder, optionally quantized (float16/uint8) and sharded')
-    .argument('<model>', 'tfjs model folder or model.json, or a Keras .h5 (then --image_size / --model_kind)')
+    .option(
+      '--model_weights <path>',
+      'the model: tfjs model folder or model.json, or a Keras .h5 (then --image_size / --model); default: the shipped FER2013 model',
+    )
     .requiredOption('--out <dir>', 'the folder to write (model.json + weight files): new, empty, or a previous export')
     .option('--force', 'replace --out whole even when it is a file or holds other files (never the source model)')
     .option('--quantize <dtype>', 'store weights as float16 or uint8 (plain tf.loadLayersModel reads both)', quantizeFlag('--quantize'))
     .option('--shard_mb <n>', 'weight files of at most N MiB each (default: one file)', positiveInt('--shard_mb'))
     .option('--image_size <n>', 'input side for a .h5 model (48 or 200)', positiveInt('--image_size'))
-    .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', modelKindFlag('--model_kind'))
-    .action(async (modelPath: string, flags: ExportFlags) => {
+    .option('--model <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', modelKindFlag('--model'))
+    .action(async (flags: ExportFlags) => {
+      const modelPath = flags.model_weights ?? pretrainedModelPath();
       checkExportTarget(flags.out, modelPath, !!flags.force);
-      const trained = await loadTrainedModel(modelPath, { imageSize: flags.image_size, model: flags.model_kind });
+      const trained = await loadTrainedModel(modelPath, { imageSize: flags.image_size, model: flags.model });
       const out = path.resolve(flags.out);
       const staged = stagingName(out, 'tmp');
       try {

@@ -1,64 +1,17 @@
 #!/usr/bin/env node
 /**
- * The `facial` command line: a thin layer over the library. Each subcommand lives in
- * its own file and registers itself on the program; this file only adds what every
- * subcommand shares (--backend / FACIAL_BACKEND) and turns errors into one clear line.
+ * The `facial` command line: a thin layer over the library. Each subcommand lives in its own
+ * file (registered by program.ts); this file only translates last release's flag spellings and
+ * turns errors into one clear line.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Command } from 'commander';
-import { BACKEND_NAMES, selectBackend } from '../engine/select';
-import { register as registerPreprocess } from './preprocess';
-import { register as registerTrain } from './train';
-import { register as registerVerify } from './verify';
-import { register as registerPredict } from './predict';
-import { register as registerReport } from './report';
-import { register as registerBench } from './bench';
-import { register as registerExport } from './export';
+import { buildProgram } from './program';
+import { rewriteLegacyFlags } from './legacy-flags';
 
-const program = new Command();
-// package.json sits two folders up from both src/cli/ and dist/cli/.
-const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-program
-  .name('facial')
-  .description('Train and use ResNet-50 facial-expression classifiers on FER2013 (TensorFlow.js)')
-  .version(version)
-  .showHelpAfterError();
+const program = buildProgram();
+const { argv, notices } = rewriteLegacyFlags(program, process.argv.slice(2));
+for (const notice of notices) process.stderr.write(`facial: ${notice}\n`);
 
-for (const register of [
-  registerPreprocess,
-  registerTrain,
-  registerVerify,
-  registerPredict,
-  registerReport,
-  registerBench,
-  registerExport,
-]) {
-  register(program);
-}
-
-for (const cmd of program.commands) {
-  cmd.option(
-    '--backend <name>',
-    `force a backend: ${BACKEND_NAMES.join(', ')} ('tensorflow' = tfjs-node-gpu or tfjs-node; default: FACIAL_BACKEND, else the fastest present)`,
-  );
-}
-program.hook('preAction', async (_program, action) => {
-  const opts = action.opts() as { backend?: string; json?: boolean };
-  if (action.name() === 'preprocess') {
-    // Pure data work needs no backend, but a wrong name is still a mistake worth saying.
-    const name = opts.backend ?? (process.env.FACIAL_BACKEND || undefined);
-    if (name !== undefined && !(BACKEND_NAMES as readonly string[]).includes(name)) {
-      throw new Error(
-        `${opts.backend !== undefined ? '--backend' : 'FACIAL_BACKEND'}: unknown backend '${name}' (choose one of ${BACKEND_NAMES.join(', ')})`,
-      );
-    }
-    return;
-  }
-  await selectBackend(opts.backend, { quiet: !!opts.json });
-});
-
-program.parseAsync(process.argv).catch((err: Error & { exitCode?: number }) => {
+program.parseAsync(argv, { from: 'user' }).catch((err: Error & { exitCode?: number }) => {
   process.stderr.write(`facial: ${err.message}\n`);
   // An interrupted training exits as a process stopped by Ctrl-C does (130).
   process.exitCode = err.exitCode ?? 1;

@@ -1,7 +1,7 @@
 /**
  * `facial predict FILE_OR_DIR... --model P`: the faces in each image (found by the detector,
  * largest first, each framed as FER2013's) with their box, detector score, top emotion and the
- * seven probabilities, as a table or --json; an image without a face says so. `--no-detect`
+ * seven probabilities, as a table or --json; an image without a face says so. `--no_detect`
  * classifies each whole image as a face crop (the behaviour before detection, for FER-style
  * inputs), `--annotate DIR` writes each image with its boxes and labels drawn. Folders are
  * searched recursively for PNG/JPEG files, with a progress bar (on a terminal only). A file
@@ -24,14 +24,15 @@ import { choiceFlag, modelKindFlag, numberInRange, positiveInt } from './flags';
 import { TestTimeAugmentation, TTA_MODES } from '../models/tta';
 
 interface PredictFlags {
-  model?: string;
+  model_weights?: string;
   json?: boolean;
   batch_size: number;
   image_size?: number;
-  model_kind?: ModelKind;
+  model?: ModelKind;
   stretch?: boolean;
+  no_stretch?: boolean;
   tta: TestTimeAugmentation;
-  detect: boolean;
+  no_detect?: boolean;
   annotate?: string;
   border?: number;
   min_score?: number;
@@ -129,17 +130,17 @@ export function facesJson(results: FacePredictResult[]): object[] {
 export function register(program: Command): void {
   program
     .command('predict')
-    .description('find the faces in PNG/JPEG images and predict the emotion of each (--no-detect: each image is one face crop)')
+    .description('find the faces in PNG/JPEG images and predict the emotion of each (--no_detect: each image is one face crop)')
     .argument('<images...>', 'image files and/or folders')
     .option(
-      '--model <path>',
-      'tfjs model folder or model.json, or a Keras .h5 (then --image_size / --model_kind); default: the shipped FER2013 model',
+      '--model_weights <path>',
+      'tfjs model folder or model.json, or a Keras .h5 (then --image_size / --model); default: the shipped FER2013 model',
     )
     .option(
       '--json',
-      'print JSON: { images: [{file, width, height, faces: [{box, score, keypoints, emotion, label, probabilities}], message?}], errors: [{file, error}] } ({ predictions, errors } with --no-detect)',
+      'print JSON: { images: [{file, width, height, faces: [{box, score, keypoints, emotion, label, probabilities}], message?}], errors: [{file, error}] } ({ predictions, errors } with --no_detect)',
     )
-    .option('--no-detect', 'no face detection: classify each whole image as a FER2013-style face crop')
+    .option('--no_detect', 'no face detection: classify each whole image as a FER2013-style face crop')
     .option('--annotate <dir>', 'write each image with its face boxes and labels drawn, as DIR/<name>.faces.png')
     .option(
       '--border <f>',
@@ -149,9 +150,9 @@ export function register(program: Command): void {
     .option('--min_score <p>', 'detector confidence a face needs (default 0.5)', numberInRange('--min_score', 0, 1))
     .option('--batch_size <n>', 'images per forward pass', positiveInt('--batch_size'), 32)
     .option('--image_size <n>', 'input side for a .h5 model (48 or 200)', positiveInt('--image_size'))
-    .option('--model_kind <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', modelKindFlag('--model_kind'))
+    .option('--model <kind>', 'architecture for a .h5 model: resnet50 or resnet50-anysize', modelKindFlag('--model'))
     .option('--stretch', 'bytescale before resizing (default: on for models whose input is not 48, as they were trained)')
-    .option('--no-stretch', 'never bytescale')
+    .option('--no_stretch', 'never bytescale')
     .option(
       '--tta <mode>',
       'flip: average each face with its mirror (twice the work, a point or two more accurate); none',
@@ -159,11 +160,13 @@ export function register(program: Command): void {
       'flip',
     )
     .action(async (inputs: string[], flags: PredictFlags) => {
-      if (flags.detect === false && flags.annotate) throw new Error('--annotate draws detected faces: it cannot go with --no-detect');
+      if (flags.no_detect && flags.annotate) throw new Error('--annotate draws detected faces: it cannot go with --no_detect');
+      if (flags.stretch && flags.no_stretch) throw new Error('--stretch and --no_stretch contradict each other: choose one');
+      const stretch = flags.no_stretch ? false : flags.stretch;
       const { files, missing } = collectImages(inputs);
-      const trained = await loadTrainedModel(flags.model ?? pretrainedModelPath(), {
+      const trained = await loadTrainedModel(flags.model_weights ?? pretrainedModelPath(), {
         imageSize: flags.image_size,
-        model: flags.model_kind,
+        model: flags.model,
       });
       const bar =
         process.stderr.isTTY && files.length > flags.batch_size
@@ -173,7 +176,7 @@ export function register(program: Command): void {
             )
           : null;
       bar?.start(files.length, 0);
-      if (flags.detect !== false) {
+      if (!flags.no_detect) {
         const detector = await FaceDetector.load();
         const taken = new Set<string>();
         let faceResults: FacePredictResult[];
@@ -181,7 +184,7 @@ export function register(program: Command): void {
           faceResults = await predictFaces(trained.model, files, {
             detector,
             batchSize: flags.batch_size,
-            stretch: flags.stretch,
+            stretch,
             border: flags.border,
             minScore: flags.min_score,
             tta: flags.tta,
@@ -200,7 +203,7 @@ export function register(program: Command): void {
       try {
         results = await predict(trained.model, files, {
           batchSize: flags.batch_size,
-          stretch: flags.stretch,
+          stretch,
           tta: flags.tta,
           onProgress: (done) => bar?.update(done),
         });

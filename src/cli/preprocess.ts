@@ -11,14 +11,14 @@ import { preprocessToFolders } from '../data/preprocess';
 import { intFlag } from './flags';
 
 interface PreprocessFlags {
-  csv?: string;
+  data?: string;
   out: string;
-  size: number;
-  stretch: boolean;
+  image_size: number;
+  no_stretch?: boolean;
   splits?: string;
   limit?: number;
   workers?: number;
-  skipBadRows?: boolean;
+  skip_bad_rows?: boolean;
 }
 
 /** Adds the preprocess subcommand to `program`. */
@@ -26,17 +26,17 @@ export function register(program: Command): void {
   program
     .command('preprocess')
     .description('write FER2013 as class folders of PNG images (<out>/{train_dir,validation_dir,test_dir}/{0..6}/<label>_<line>.png)')
-    .option('--csv <path>', `FER2013 CSV, plain or .gz (default ${DEFAULT_CSV_PATH}, else the embedded sample)`)
+    .option('--data <path>', `FER2013 CSV, plain or .gz (default ${DEFAULT_CSV_PATH}, else the embedded sample)`)
     .option('--out <dir>', 'output folder', 'facial_imgs')
-    .option('--size <n>', 'side of the written images in pixels', intFlag('--size', 1), 200)
-    .option('--no-stretch', "do not stretch each image's min..max to 0..255 before resizing (the seed does)")
+    .option('--image_size <n>', 'side of the written images in pixels', intFlag('--image_size', 1), 200)
+    .option('--no_stretch', "do not stretch each image's min..max to 0..255 before resizing (the seed does)")
     .option('--splits <list>', `comma-separated subset of ${SPLITS.join(',')}`)
     .option('--limit <n>', 'at most this many rows per split', intFlag('--limit', 1))
     .option('--workers <n>', 'worker threads (0 = this thread; default one per CPU)', intFlag('--workers', 0))
-    .option('--skip-bad-rows', 'skip invalid CSV rows (and say how many and why) instead of stopping')
+    .option('--skip_bad_rows', 'skip invalid CSV rows (and say how many and why) instead of stopping')
     .action(async (flags: PreprocessFlags) => {
       if (fs.existsSync(flags.out) && !fs.statSync(flags.out).isDirectory()) throw new Error(`--out: ${flags.out} is a file, not a folder`);
-      let csvPath = flags.csv;
+      let csvPath = flags.data;
       if (csvPath === undefined) {
         csvPath = fs.existsSync(DEFAULT_CSV_PATH) ? DEFAULT_CSV_PATH : SAMPLE_CSV_PATH;
         if (csvPath === SAMPLE_CSV_PATH)
@@ -58,12 +58,12 @@ export function register(program: Command): void {
       const result = await preprocessToFolders({
         csvPath,
         outDir: flags.out,
-        size: flags.size,
-        stretch: flags.stretch,
+        size: flags.image_size,
+        stretch: !flags.no_stretch,
         splits,
         limit: flags.limit,
         workers: flags.workers,
-        skipBadRows: flags.skipBadRows,
+        skipBadRows: flags.skip_bad_rows,
         onProgress: (done, total) => {
           if (!bar) return;
           if (done === 0) {
@@ -80,7 +80,7 @@ export function register(program: Command): void {
       process.stdout.write(
         `preprocess: wrote ${result.written} images (${result.alreadyComplete} already complete` +
           `${result.staleRemoved ? `, ${result.staleRemoved} stale temporary files removed` : ''}` +
-          `${result.resized ? `, ${result.resized} of another size rewritten` : ''}) of ${flags.size}x${flags.size} ` +
+          `${result.resized ? `, ${result.resized} of another size rewritten` : ''}) of ${flags.image_size}x${flags.image_size} ` +
           `to ${flags.out} from ${csvPath} in ${result.seconds.toFixed(1)} s (${rate.toFixed(0)} images/s)\n`,
       );
     });

@@ -5,13 +5,10 @@
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { ModelKind } from '../models/registry';
 import { readTrainingLog, writeReport } from '../evaluation/report';
 import { addVerifyOptions, checkWritableFolder, formatTables, reportDetails, runVerify, VerifyFlags } from './verify';
 
-interface ReportFlags extends Omit<VerifyFlags, 'model_weights' | 'model'> {
-  model?: string;
-  model_kind?: ModelKind;
+interface ReportFlags extends VerifyFlags {
   log?: string;
   out?: string;
   faces: number;
@@ -27,7 +24,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('report')
     .description('score a model and write an HTML report with training curves, confusion matrix, class scores and misclassified faces');
-  addVerifyOptions(cmd, { pathFlag: '--model', kindFlag: '--model_kind' })
+  addVerifyOptions(cmd)
     .option(
       '--out <dir>',
       'folder for index.html and the PNG files (default: MODEL_report beside the model, ./fer2013-resnet50-48_report for the shipped one)',
@@ -36,10 +33,9 @@ export function register(program: Command): void {
     .option('--faces <n>', 'most misclassified faces to show', (v: string) => Number(v), 36)
     .action(async (flags: ReportFlags) => {
       const log = flags.log ? readTrainingLog(flags.log) : undefined; // a bad log fails before the long scoring
-      const out = flags.out ?? defaultReportFolder(flags.model);
+      const out = flags.out ?? defaultReportFolder(flags.model_weights);
       checkWritableFolder(out, '--out'); // and so does a folder the report could not be written to
-      const verifyFlags: VerifyFlags = { ...flags, model_weights: flags.model, model: flags.model_kind };
-      const { trained, facial, results } = await runVerify(verifyFlags);
+      const { trained, facial, results } = await runVerify(flags);
       try {
         process.stdout.write(formatTables(results, flags.tta));
         const files = await writeReport(out, {
@@ -48,7 +44,7 @@ export function register(program: Command): void {
           log,
           logPath: flags.log,
           maxFaces: flags.faces,
-          details: reportDetails(verifyFlags, trained),
+          details: reportDetails(flags, trained),
         });
         process.stdout.write(`wrote ${files.join('\n      ')}\n`);
       } finally {

@@ -15,7 +15,7 @@ import { formatSeedTable } from '../evaluation/verify';
 /** Flags of `facial train` (snake_case as the seed's scripts). */
 export interface TrainFlags {
   model: ModelKind;
-  size?: number;
+  image_size?: number;
   data?: string;
   epochs?: number;
   limit?: number;
@@ -35,7 +35,7 @@ export interface TrainFlags {
   /** ReduceLROnPlateau(factor sqrt(0.1), patience 5, min_lr 0.5e-6) as train_resnet_imgsize48.py. */
   reduce_lr?: boolean;
   /** Print the seed's metrics table at the end (default true for CSV data). */
-  eval?: boolean;
+  no_eval?: boolean;
   quiet?: boolean;
   /** Time budget in minutes (over all resumes). */
   minutes?: number;
@@ -57,7 +57,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
     throw new Error('--reduce_lr and --schedule cosine both set the learning rate: choose one');
   const { result, evaluation, prefix } = await trainOnFer2013({
     model: flags.model,
-    size: flags.size,
+    size: flags.image_size,
     data: flags.data,
     epochs: flags.epochs,
     limit: flags.limit,
@@ -74,7 +74,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
     augment: flags.augment === true ? true : ((flags.augment || null) as AugmentationName | null),
     schedule: flags.reduce_lr ? 'plateau' : flags.schedule,
     warmupSteps: flags.warmup,
-    evaluate: flags.eval !== false,
+    evaluate: !flags.no_eval,
     verbose: flags.quiet ? 0 : 1,
     timeBudget: flags.minutes,
     checkpointEvery: flags.checkpoint_every,
@@ -108,7 +108,7 @@ export function register(program: Command): void {
       modelKindFlag('--model'),
       'resnet50',
     )
-    .option('--size <n>', 'image side (default 200 for resnet50, 48 for anysize)', positiveInt('--size'))
+    .option('--image_size <n>', 'image side (default 200 for resnet50, 48 for anysize)', positiveInt('--image_size'))
     .option(
       '--data <path>',
       'FER2013 CSV (.csv/.csv.gz) or a folder of class folders (train_dir/, validation_dir/); default fer2013/fer2013.csv, else the embedded sample',
@@ -185,7 +185,7 @@ export function register(program: Command): void {
       'augment training images: shift-flip (imgsize48), shear-zoom-flip (imagegen) or shift-rotate-zoom-flip-erase; default by model',
     )
     .option('--reduce_lr', 'ReduceLROnPlateau(sqrt(0.1), patience 5, min_lr 0.5e-6) as train_resnet_imgsize48.py')
-    .option('--no-eval', 'skip the final metrics table')
+    .option('--no_eval', 'skip the final metrics table')
     .option('--quiet', 'no progress output')
     .action(async (flags: TrainFlags) => {
       const { model } = await runTrain(flags);

@@ -41,13 +41,10 @@ export interface VerifyRun {
   results: EvaluationResults;
 }
 
-/**
- * Adds the options of a verify run to `cmd`. `facial report` names the model path --model
- * (as predict does), so there the architecture flag becomes --model_kind.
- */
-export function addVerifyOptions(cmd: Command, { pathFlag = '--model_weights', kindFlag = '--model' } = {}): Command {
+/** Adds the options of a verify run to `cmd` (verify and report share them). */
+export function addVerifyOptions(cmd: Command): Command {
   return cmd
-    .option(`${pathFlag} <path>`, 'tfjs model folder or model.json, or a Keras .h5 weights file; default: the shipped FER2013 model')
+    .option('--model_weights <path>', 'tfjs model folder or model.json, or a Keras .h5 weights file; default: the shipped FER2013 model')
     .option(
       '--image_size <n>',
       "48 (raghakot ResNet-50, no stretch) or 200 (Keras ResNet50, stretch + bilinear); default: the model's input, or 200 for .h5",
@@ -56,9 +53,9 @@ export function addVerifyOptions(cmd: Command, { pathFlag = '--model_weights', k
     .option('--data <path>', 'FER2013 CSV (plain or .gz); default fer2013/fer2013.csv, else the embedded sample')
     .option('--limit <n>', 'score at most N images per split', positiveInt('--limit'))
     .option(
-      `${kindFlag} <kind>`,
+      '--model <kind>',
       'architecture for a .h5 file: resnet50 or resnet50-anysize (default by --image_size)',
-      modelKindFlag(kindFlag),
+      modelKindFlag('--model'),
     )
     .option('--batch_size <n>', 'images per forward pass', positiveInt('--batch_size'), 50)
     .option('--splits <list>', 'comma-separated splits to score (train,validation,test)', (v: string) => {

@@ -104,7 +104,7 @@ export async function benchmarkCase(c: BenchCase, steps: number, forcedBatch = f
   const limit = capability('batchLimit')?.(model);
   if (forcedBatch && limit && c.batch > limit.maxBatch) {
     model.dispose();
-    throw new Error(`--batch: ${batchLimitMessage(c.batch, limit, tf.getBackend())}`);
+    throw new Error(`--batch_size: ${batchLimitMessage(c.batch, limit, tf.getBackend())}`);
   }
   const trainBatch = trainBatchFor(c, forcedBatch, limit);
   const trainImgS = await trainImagesPerSecond(model, trainBatch, c.size, steps);

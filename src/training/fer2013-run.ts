@@ -90,7 +90,7 @@ function runSettings(o: Fer2013TrainOptions, size: number, augment: Augmentation
   const data = o.data ?? (fs.existsSync(DEFAULT_CSV_PATH) ? DEFAULT_CSV_PATH : null);
   return {
     model: o.model,
-    size,
+    image_size: size,
     data: data === null ? 'the embedded sample' : path.resolve(data),
     limit: o.limit ?? null,
     batch_size: o.batchSize,

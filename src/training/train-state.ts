@@ -201,6 +201,9 @@ export function describeTrainState(meta: TrainStateMeta): string {
     : `stopped after epoch ${meta.nextEpoch}`;
 }
 
+/** Settings recorded under a flag's earlier name by states of the previous release (--size). */
+const RENAMED_SETTINGS: Record<string, string> = { image_size: 'size' };
+
 /**
  * Refuses a resume whose settings differ from the ones the state at `dir` was written with,
  * naming the flag and both values. `given` holds the settings of the resuming run (undefined:
@@ -209,7 +212,7 @@ export function describeTrainState(meta: TrainStateMeta): string {
  */
 export function checkResumeSettings(dir: string, meta: TrainStateMeta, given: Record<string, RunSettings[string] | undefined>): void {
   for (const [flag, value] of Object.entries(given)) {
-    const recorded = flag === 'seed' ? meta.seed : meta.settings?.[flag];
+    const recorded = flag === 'seed' ? meta.seed : (meta.settings?.[flag] ?? meta.settings?.[RENAMED_SETTINGS[flag] ?? '']);
     if (value === undefined || recorded === undefined || recorded === value) continue;
     const show = (v: unknown) => (v === null ? 'none' : String(v));
     throw new Error(

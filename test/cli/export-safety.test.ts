@@ -7,23 +7,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel, saveModel } from '../../src/io/model-io';
 import { saveTrainState } from '../../src/training/train-state';
 import { cleanRunLeftovers } from '../../src/files/leftovers';
 import { tinyModel } from '../helpers/tiny';
 import { ROOT } from '../helpers/paths';
+import { runCli } from '../helpers/cli';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'export-'));
-const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
-const tsNode = require.resolve('ts-node/register/transpile-only');
-const run = (cwd: string, ...args: string[]) =>
-  spawnSync(process.execPath, ['-r', tsNode, cli, 'export', ...args, '--backend', 'cpu'], {
-    encoding: 'utf8',
-    cwd,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
-  });
+const run = (cwd: string, ...args: string[]) => runCli(['export', '--model_weights', ...args, '--backend', 'cpu'], { cwd });
 const tree = (dir: string): string[] =>
   fs
     .readdirSync(dir, { withFileTypes: true })

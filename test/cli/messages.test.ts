@@ -4,21 +4,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { saveModel } from '../../src/io/model-io';
 import { tinyModel } from '../helpers/tiny';
-import { ROOT } from '../helpers/paths';
+import { runCli } from '../helpers/cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'msg-'));
-const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
-const tsNode = require.resolve('ts-node/register/transpile-only');
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['-r', tsNode, cli, ...args], {
-    encoding: 'utf8',
-    cwd: dir,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
-  });
+const run = (...args: string[]) => runCli(args, { cwd: dir });
 
 test('bad flags of preprocess and predict are refused before any work', () => {
   let r = run('preprocess', '--backend', 'nope', '--out', path.join(dir, 'o'));
@@ -29,8 +21,8 @@ test('bad flags of preprocess and predict are refused before any work', () => {
   fs.writeFileSync(path.join(dir, 'small.csv'), 'x');
   r = run('preprocess', '--out', 'small.csv');
   assert.match(r.stderr, /--out: small\.csv is a file, not a folder/);
-  r = run('predict', 'x.png', '--model_kind', 'nope');
-  assert.match(r.stderr, /--model_kind must be resnet50 or resnet50-anysize, got 'nope'/);
+  r = run('predict', 'x.png', '--model', 'nope');
+  assert.match(r.stderr, /--model must be resnet50 or resnet50-anysize, got 'nope'/);
   r = run('report', '--out', 'small.csv/report');
   assert.match(r.stderr, /--out: cannot write into small\.csv\/report/);
   r = run('train', '--save_prefix', 'small.csv/p', '--epochs', '1');

@@ -1,34 +1,27 @@
 /**
  * `facial predict` with face detection (the default): one line per face with its box, an image
  * without a face says so (also in --json, per image), --annotate writes the picture with boxes,
- * and --no-detect (with --tta none) gives exactly the whole-image numbers of predict().
+ * and --no_detect (with --tta none) gives exactly the whole-image numbers of predict().
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { PNG } from 'pngjs';
 import { readImage, toGrayscale, decodeImage, encodeGrayPng } from '../../src/data/image-io';
 import { readFerCsvSync } from '../../src/data/fer-csv';
 import { SAMPLE_CSV_PATH } from '../../src/facial';
 import { background, pasteFace } from '../../scripts/scenes';
 import { ROOT } from '../helpers/paths';
+import { runCli } from '../helpers/cli';
 import * as tf from '@tensorflow/tfjs';
 import { EMOTIONS } from '../../src/data/emotions';
 import { predict } from '../../src/evaluation/predict';
 import { loadPretrained } from '../../src/io/pretrained';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facial-detect-cli-'));
-const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
-const tsNode = require.resolve('ts-node/register/transpile-only');
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['-r', tsNode, cli, 'predict', ...args], {
-    encoding: 'utf8',
-    cwd: dir,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
-  });
+const run = (...args: string[]) => runCli(['predict', ...args], { cwd: dir });
 const face = path.join(ROOT, 'examples', 'browser', 'face.png');
 
 /** A 320x240 colour picture with the example face (120 px) and a sample face (80 px). */
@@ -89,14 +82,14 @@ test('a line per face, largest first; "no face found"; --json per image; --annot
   );
   assert.ok(fs.existsSync(path.join(annotated, 'grey.faces.png')));
 
-  const refused = run(scene, '--no-detect', '--annotate', annotated);
+  const refused = run(scene, '--no_detect', '--annotate', annotated);
   assert.equal(refused.status, 1);
-  assert.match(refused.stderr, /--annotate draws detected faces: it cannot go with --no-detect/);
+  assert.match(refused.stderr, /--annotate draws detected faces: it cannot go with --no_detect/);
 });
 
-test('--no-detect --tta none classifies the whole image exactly as predict() does on a face crop (the behaviour before detection)', async () => {
+test('--no_detect --tta none classifies the whole image exactly as predict() does on a face crop (the behaviour before detection)', async () => {
   await tf.setBackend('cpu');
-  const r = run(face, '--no-detect', '--tta', 'none', '--json', '--backend', 'cpu');
+  const r = run(face, '--no_detect', '--tta', 'none', '--json', '--backend', 'cpu');
   assert.equal(r.status, 0, r.stderr);
   const [p] = JSON.parse(r.stdout).predictions;
   const { model } = await loadPretrained();

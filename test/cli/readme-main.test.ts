@@ -33,7 +33,7 @@ test(
         '1',
         '--seed',
         '1',
-        '--size',
+        '--image_size',
         '32',
         '--limit',
         '8',

@@ -4,19 +4,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { saveModel } from '../../src/io/model-io';
 import { defaultReportFolder } from '../../src/cli/report';
 import { ROOT } from '../helpers/paths';
+import { runCli } from '../helpers/cli';
 
-const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
-const run = (cwd: string, ...args: string[]) =>
-  spawnSync(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), cli, ...args], {
-    encoding: 'utf8',
-    cwd,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
-  });
+const run = (cwd: string, ...args: string[]) => runCli(args, { cwd });
 
 test('facial --version prints the version of package.json', () => {
   const r = run(ROOT, '--version');
@@ -38,7 +32,7 @@ test('facial report without --out writes MODEL_report beside the model', async (
     await saveModel(model, path.join(dir, 'tiny'));
     model.dispose();
     const sample = path.join(ROOT, 'data', 'fer2013-sample.csv.gz');
-    const r = run(dir, 'report', '--model', 'tiny', '--data', sample, '--splits', 'test', '--limit', '6', '--backend', 'cpu');
+    const r = run(dir, 'report', '--model_weights', 'tiny', '--data', sample, '--splits', 'test', '--limit', '6', '--backend', 'cpu');
     assert.equal(r.status, 0, r.stderr);
     assert.ok(fs.existsSync(path.join(dir, 'tiny_report', 'index.html')), fs.readdirSync(dir).join(', '));
   } finally {

@@ -18,8 +18,8 @@ import { ROOT } from '../helpers/paths';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'resume-'));
 const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
 const tsNode = require.resolve('ts-node/register/transpile-only');
-const SMALL = ['--model', 'resnet50-anysize', '--size', '32', '--limit', '4', '--batch_size', '2', '--epochs', '1'];
-const RUN = [...SMALL, '--checkpoint_every', '1b', '--augment', 'shift-flip', '--no-eval'];
+const SMALL = ['--model', 'resnet50-anysize', '--image_size', '32', '--limit', '4', '--batch_size', '2', '--epochs', '1'];
+const RUN = [...SMALL, '--checkpoint_every', '1b', '--augment', 'shift-flip', '--no_eval'];
 const train = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, ['-r', tsNode, cli, 'train', ...args], {
     encoding: 'utf8',
@@ -47,7 +47,7 @@ test(
         /--seed 6 differs from the run in k\/p_state, which has --seed 5: resume with the run's --seed 5 or without --seed/,
       ],
       [['--batch_size', '1'], /--batch_size 1 differs from the run in k\/p_state, which has --batch_size 2/],
-      [['--size', '48'], /--size 48 differs from the run in k\/p_state, which has --size 32/],
+      [['--image_size', '48'], /--image_size 48 differs from the run in k\/p_state, which has --image_size 32/],
       [['--augment', 'shear-zoom-flip'], /--augment shear-zoom-flip differs from the run in k\/p_state, which has --augment shift-flip/],
       [
         ['--data', path.join(ROOT, 'data', 'fer2013-sample.csv.gz')],
@@ -103,6 +103,6 @@ test('--warmup 0 means none; --warmup without --schedule cosine is refused', () 
   assert.equal(without.status, 1);
   assert.match(without.stderr, /--warmup 5 is the warm-up of --schedule cosine, which is not set/);
   assert.equal(fs.existsSync(path.join(root, 'w')), false);
-  const zero = train([...SMALL, '--warmup', '0', '--schedule', 'cosine', '--quiet', '--no-eval', '--save_prefix', 'z/p']);
+  const zero = train([...SMALL, '--warmup', '0', '--schedule', 'cosine', '--quiet', '--no_eval', '--save_prefix', 'z/p']);
   assert.equal(zero.status, 0, zero.stderr);
 });

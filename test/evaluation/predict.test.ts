@@ -172,9 +172,9 @@ test('facial predict CLI: table and JSON, broken file named on stderr, exit code
           'ts-node/register',
           path.join(ROOT, 'src', 'cli', 'main.ts'),
           'predict',
-          '--no-detect', // whole images as face crops: the pipeline checked here by hand
+          '--no_detect', // whole images as face crops: the pipeline checked here by hand
           ...args,
-          '--model',
+          '--model_weights',
           path.join(dir, 'model'),
           '--backend',
           'cpu',

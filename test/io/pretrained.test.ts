@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { loadPretrained, PRETRAINED_MODEL_DIR } from '../../src/io/pretrained';
 import { Facial, SAMPLE_CSV_PATH } from '../../src/facial';
@@ -15,6 +14,7 @@ import { evaluateModel } from '../../src/evaluation/verify';
 import { predict } from '../../src/evaluation/predict';
 import { EMOTIONS } from '../../src/data/emotions';
 import { ROOT } from '../helpers/paths';
+import { runCli } from '../helpers/cli';
 
 const card = fs.readFileSync(path.join(PRETRAINED_MODEL_DIR, 'MODEL_CARD.md'), 'utf8');
 
@@ -31,13 +31,11 @@ test("the shipped model scores the sample's PrivateTest rows as its model card s
   model.dispose();
 });
 
-const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, ...args], { encoding: 'utf8' });
+const run = (...args: string[]) => runCli(args);
 
 test('facial predict with no --model uses the shipped model and prints the emotion and the seven probabilities', () => {
   const face = path.join(ROOT, 'examples', 'browser', 'face.png');
-  const r = run('predict', face, '--no-detect', '--json', '--backend', 'cpu'); // the face crop as a whole: one prediction
+  const r = run('predict', face, '--no_detect', '--json', '--backend', 'cpu'); // the face crop as a whole: one prediction
   assert.equal(r.status, 0, r.stderr);
   const { predictions } = JSON.parse(r.stdout) as { predictions: Array<{ emotion: string; probabilities: Record<string, number> }> };
   assert.equal(predictions.length, 1);

@@ -175,7 +175,7 @@ test('facial train --backend webgpu end to end on a few rows of the sample', asy
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webgpu-train-'));
   const prefix = path.join(dir, 'p');
   const r = runCli(
-    ['train', '--model', 'resnet50-anysize', '--size', '32', '--limit', '4', '--batch_size', '2', '--epochs', '1'].concat([
+    ['train', '--model', 'resnet50-anysize', '--image_size', '32', '--limit', '4', '--batch_size', '2', '--epochs', '1'].concat([
       '--optimizer',
       'adam',
       '--seed',
