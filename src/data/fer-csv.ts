@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import Papa from 'papaparse';
 import { FER_SIZE, NUM_CLASSES } from './emotions';
+import { imageFormat } from './image-io';
 
 /** A FER2013 split, in this library's names (Training, PublicTest, PrivateTest). */
 export type SplitName = 'train' | 'validation' | 'test';
@@ -305,6 +306,21 @@ function checkFile(file: string): void {
   }
   if (stat.isDirectory()) throw new FerCsvError(file, 1, 'is a directory, expected a .csv or .csv.gz file');
   if (stat.size === 0) throw new FerCsvError(file, 1, 'file is empty (expected the header emotion,pixels,Usage)');
+  // A photo passed where the data goes: say what it is and where photos go, not "bad header".
+  const head = Buffer.alloc(16);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const format = imageFormat(head);
+  if (format)
+    throw new FerCsvError(
+      file,
+      1,
+      `is a ${format} image, not a FER2013 CSV: to classify the faces in a photo use \`facial predict ${file}\` (predict() / predictFaces() in the library)`,
+    );
 }
 
 const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;

@@ -18,14 +18,26 @@ export function isImageFile(file: string): boolean {
   return IMAGE_EXTENSIONS.includes(path.extname(file).toLowerCase());
 }
 
+/** The image format of `bytes` by its magic bytes ('PNG', 'JPEG', 'GIF', 'WebP', 'BMP'), or null. */
+export function imageFormat(bytes: Uint8Array): 'PNG' | 'JPEG' | 'GIF' | 'WebP' | 'BMP' | null {
+  const at = (i: number, s: string) => [...s].every((c, k) => bytes[i + k] === c.charCodeAt(0));
+  if (bytes.length > 8 && bytes[0] === 0x89 && at(1, 'PNG')) return 'PNG';
+  if (bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8) return 'JPEG';
+  if (bytes.length > 6 && at(0, 'GIF8')) return 'GIF';
+  if (bytes.length > 12 && at(0, 'RIFF') && at(8, 'WEBP')) return 'WebP';
+  if (bytes.length > 14 && at(0, 'BM')) return 'BMP';
+  return null;
+}
+
 /**
  * Decodes a PNG or JPEG (chosen by its magic bytes, not its name) into RGBA pixels.
  * Throws an error naming `source` when the bytes are neither or are corrupt.
  */
 export function decodeImage(bytes: Uint8Array, source = '<buffer>'): RawImage {
   if (bytes.length === 0) throw new Error(`${source}: empty file (0 bytes), not an image`);
-  const isPng = bytes.length > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-  const isJpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8;
+  const format = imageFormat(bytes);
+  const isPng = format === 'PNG';
+  const isJpeg = format === 'JPEG';
   try {
     if (isPng) {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { readFerCsv, readFerCsvSync, FerCsvError, FerCsvOptions, describeSkipped } from '../../src/data/fer-csv';
+import { encodeGrayPng } from '../../src/data/image-io';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fer-csv-test-'));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -97,6 +98,19 @@ test('missing file and empty file', async () => {
   fs.writeFileSync(path.join(dir, 'zero.csv'), '');
   await expectError(path.join(dir, 'zero.csv'), 1, /file is empty/);
   await expectError(write('header-only.csv', [HEADER]), 2, /no data rows after the header/);
+});
+
+test('a photo given as the CSV says what it is and points to facial predict', async () => {
+  const png = path.join(dir, 'photo.csv'); // the name does not matter: the bytes do
+  fs.writeFileSync(png, encodeGrayPng(new Uint8Array(4 * 4).fill(9), 4, 4));
+  await expectError(
+    png,
+    1,
+    /photo\.csv:1: is a PNG image, not a FER2013 CSV: to classify the faces in a photo use `facial predict .*photo\.csv`/,
+  );
+  const jpg = path.join(dir, 'photo.jpg');
+  fs.writeFileSync(jpg, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1]));
+  await expectError(jpg, 1, /is a JPEG image, not a FER2013 CSV/);
 });
 
 test('a header without emotion/pixels/Usage', async () => {
