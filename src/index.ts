@@ -8,19 +8,40 @@
 // Data: FER2013, the seed's resize, images, augmentation, batch sources, class folders.
 export { EMOTIONS, Emotion, NUM_CLASSES, FER_SIZE } from './data/emotions';
 export { Facial, FacialOptions, DEFAULT_CSV_PATH, SAMPLE_CSV_PATH } from './facial';
-export { SplitName, SPLITS, FerCsvError, FerCsvOptions, readFerCsv, readFerCsvSync } from './data/fer-csv';
+export {
+  SplitName,
+  SPLITS,
+  FerCsvError,
+  FerCsvOptions,
+  FerCsvData,
+  FerSplitRaw,
+  SkippedRows,
+  readFerCsv,
+  readFerCsvSync,
+} from './data/fer-csv';
 export { bytescale, resizeBilinear, prepareFace } from './data/resize';
 export { preprocessToFolders, PreprocessOptions, PreprocessResult } from './data/preprocess';
 export { RawImage, decodeImage, readImage, toGrayscale, encodeGrayPng } from './data/image-io';
-export { ImageDataGenerator, ImageDataGeneratorConfig, FlowOptions, DirectoryFlowOptions } from './data/image-generator';
-export { Batch, DataSource, fromFacial, fromTensors, fromDataset } from './data/data-source';
+export {
+  ImageDataGenerator,
+  ImageDataGeneratorConfig,
+  ResolvedGeneratorConfig,
+  FlowOptions,
+  DirectoryFlowOptions,
+  ArrayFlow,
+  DirectoryFlow,
+  PreprocessingFunction,
+  FillMode,
+  RandomErasingConfig,
+  TransformParams,
+} from './data/image-generator';
+export { Batch, ArrayBatch, BatchingOptions, DataSource, FacialLike, fromFacial, fromTensors, fromDataset } from './data/data-source';
 
 // Models: the two ResNet-50s, the table that describes them, their layers.
-export { resnet50, ResNet50Options } from './resnet50';
+export { resnet50, ResNet50Options, RESNET50_MIN_SIZE } from './resnet50';
 export { resnet50AnySize, ResNet50AnySizeOptions } from './resnet50-anysize';
 export { MODELS, MODEL_KINDS, ModelKind, ModelSpec, modelSpec, inputPreparation, InputPreparation } from './models/registry';
 export { L1L2, L1L2Args, l2 } from './models/regularizers';
-export { FastBatchNormalization, batchNormalization } from './models/batch-normalization';
 export { compileForInference, InferenceModel } from './models/inference';
 
 // Training: the loop, its callbacks and schedules, the seed's recipes.
@@ -33,13 +54,15 @@ export {
   TrainingDivergedError,
   TrainingInterruptedError,
   DeviceFailedError,
-  makeTrainStep,
-  makeOptimizer,
-  balancedClassWeights,
 } from './train';
+export { makeOptimizer, getLearningRate, setLearningRate } from './training/optimizers';
+export { balancedClassWeights } from './training/loss';
+export { RunSettings } from './training/train-state';
 export {
   Callback,
   Logs,
+  MonitorMode,
+  ModelSaver,
   TrainingContext,
   ModelCheckpoint,
   ModelCheckpointConfig,
@@ -53,31 +76,33 @@ export {
 } from './training/callbacks';
 export { CosineDecay, CosineDecayConfig, LearningRateSchedule } from './training/schedules';
 export { trainOnFer2013, Fer2013TrainOptions, Fer2013TrainRun } from './training/fer2013-run';
-export { SEED_RECIPES, SEED_PLATEAU } from './training/recipes';
+export { SEED_RECIPES } from './training/recipes';
 export { AUGMENTATIONS, AugmentationName } from './data/augmentations';
 
 // Files: Keras .h5 weights, tfjs model folders (quantized, sharded), trained and shipped models.
-export { loadKerasWeights, saveKerasWeights } from './io/keras-h5';
-export { loadModel, saveModel, fileSystemIO, SaveOptions } from './io/model-io';
+export { loadKerasWeights, saveKerasWeights, LoadKerasWeightsOptions, KerasWeightsLoadResult } from './io/keras-h5';
+export { loadModel, saveModel, SaveOptions } from './io/model-io';
 export { QuantizeDtype } from './io/quantize';
 export { loadTrainedModel, TrainedModel, TrainedModelOptions } from './io/trained-model';
 export { loadPretrained, PretrainedModel, PRETRAINED_MODEL_DIR } from './io/pretrained';
 
 // Evaluation: the seed's table, prediction on image files, the HTML report.
-export { classificationReport, ClassificationReport, formatClassificationReport } from './metrics';
-export { evaluateModel, EvaluateOptions, EvaluationResults, SplitEvaluation, formatSeedTable } from './evaluation/verify';
+export { classificationReport, ClassificationReport, ClassScores, AveragedScores, formatClassificationReport } from './metrics';
+export { evaluateModel, EvaluateOptions, EvaluationData, EvaluationResults, SplitEvaluation, formatSeedTable } from './evaluation/verify';
 export { verifyModel, VerifyModelOptions, VerifyModelRun } from './evaluation/verify-model';
 export { predict, PredictResult, PredictOptions, Prediction, PredictFailure, ImageInput } from './evaluation/predict';
 export { predictFaces, PredictFacesOptions, FacePredictResult, ImageFaces, FacePrediction } from './evaluation/predict-faces';
 export { annotateImage } from './evaluation/annotate';
-export { TestTimeAugmentation, TTA_MODES, withTestTimeAugmentation } from './models/tta';
-export { writeReport, readTrainingLog } from './evaluation/report';
+export { TestTimeAugmentation, TTA_MODES, Predictor, withTestTimeAugmentation } from './models/tta';
+export { writeReport, readTrainingLog, ReportInputs, TrainingLogRow } from './evaluation/report';
 export { benchmarkCase, BenchCase, BenchResult, BENCH_CASES } from './evaluation/benchmark';
 
 // Face detection: BlazeFace (weights from @vladmandic/human), our decoding, FER2013's framing.
 export { detectFaces, FaceDetector, DetectedFace, DetectOptions, blazeFaceModelPath } from './detection/detector';
+export { RawFace, DecodeOptions } from './detection/decode';
+export { Corners } from './detection/nms';
+export { SearchOptions } from './detection/faces';
 export { FER_FRAMING, Framing, Box, Square, ferFrame, cropSquare } from './detection/framing';
 
-// Engines: choosing the backend, and the interface an engine plugs into.
-export { selectBackend, ensureBackend, BackendInfo, BACKEND_NAMES, BackendName } from './engine/select';
-export { registerEngine, EnginePlugin, EngineCapabilities, BatchLimit } from './engine/capabilities';
+// Engines: choosing the backend.
+export { selectBackend, SelectBackendOptions, BackendInfo, BACKEND_NAMES, BackendName } from './engine/select';

@@ -16,13 +16,8 @@ import { makeOptimizer } from './training/optimizers';
 import { checkWarmup, runLoop } from './training/loop';
 import type { TrainData, TrainHistory, TrainOptions, TrainResult } from './training/options';
 
-// The pieces of a training, exported here as well: the card's front door for training.
-export { getLearningRate, setLearningRate, makeOptimizer } from './training/optimizers';
-export { balancedClassWeights } from './training/loss';
-export { makeTrainStep, evaluateSource, TrainStepOptions } from './training/step';
+// What trainResnet50 takes, returns and throws: the rest of training is in src/training/ and src/index.ts.
 export { DeviceFailedError, TrainingDivergedError, TrainingInterruptedError } from './training/loop';
-export { saveWithPrefix } from './io/checkpoint-io';
-export { loadInitialWeights } from './io/trained-model';
 export { TrainHistory, TrainResult, TrainData, TrainOptions } from './training/options';
 
 function isFacial(x: unknown): x is FacialLike {
