@@ -3,7 +3,7 @@
  * first: tfjs-node-gpu (CUDA), WebGPU on a real GPU (Dawn: Vulkan, Metal or D3D12), tfjs-node
  * (native TensorFlow on the CPU), WebAssembly, then plain JavaScript. The two native packages
  * are optional peer dependencies because their install step downloads libtensorflow; when a
- * user has installed one, it is used. WebGPU comes from the optional dependency `webgpu`.
+ * user has installed one, it is used. WebGPU comes from the optional peer `webgpu`.
  */
 import * as tf from '@tensorflow/tfjs';
 

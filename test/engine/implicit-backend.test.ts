@@ -13,11 +13,12 @@ import { ROOT } from '../helpers/paths';
 const script = (choose: string) => `
   const tf = require('@tensorflow/tfjs');
   const lib = require(${JSON.stringify(path.join(ROOT, 'src', 'index.ts'))});
+  const { ensureBackend } = require(${JSON.stringify(path.join(ROOT, 'src', 'engine', 'select.ts'))}); // what every library entry calls first
   ${choose}
   const data = new lib.Facial({ splits: ['validation'], limit: 3 });
   const sum = data.validationData.sum().dataSync()[0]; // a tensor before any choice: tfjs picks by itself
   console.log('first=' + tf.getBackend());
-  lib.ensureBackend().then(async () => {
+  ensureBackend().then(async () => {
     const again = (await data.validationData.sum().data())[0];
     console.log('then=' + tf.getBackend() + ' same=' + (Math.abs(again - sum) < 1e-3));
   });`;

@@ -109,7 +109,10 @@ test('without the optional webgpu package: the default choice goes on, and --bac
   const face = path.join(ROOT, 'examples', 'browser', 'face.png');
   const forced = run('predict', face, '--backend', 'webgpu');
   assert.equal(forced.status, 1);
-  assert.match(forced.stderr, /backend 'webgpu' is not available: webgpu: not installed \(the optional dependency `webgpu`/);
+  assert.match(
+    forced.stderr,
+    /backend 'webgpu' is not available: webgpu: not installed \(npm install webgpu@0\.6\.2 next to facial-resnet/,
+  );
   const auto = run('predict', face, '--json');
   assert.equal(auto.status, 0, auto.stderr);
   assert.match(auto.stdout, /"emotion"/);

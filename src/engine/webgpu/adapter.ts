@@ -65,7 +65,9 @@ export function loadDawn(): { gpu: GpuLike; globals: object } {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND')
-      throw new WebGpuUnavailableError('not installed (the optional dependency `webgpu` has no build for this platform, or was left out)');
+      throw new WebGpuUnavailableError(
+        'not installed (npm install webgpu@0.6.2 next to facial-resnet; it is an optional peer, or has no build for this platform)',
+      );
     throw new WebGpuUnavailableError(`the webgpu package failed to load (${e.message.split('\n')[0]})`);
   }
   dawn = { gpu: mod.create([]), globals: mod.globals };
