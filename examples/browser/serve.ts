@@ -46,6 +46,7 @@ export function browserModule(name: string): string | null {
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
+  '.css': 'text/css',
   '.js': 'text/javascript',
   '.json': 'application/json',
   '.png': 'image/png',

@@ -7,10 +7,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { startServer } from '../../examples/browser/serve';
 import { predict } from '../../src/evaluation/predict';
@@ -18,10 +16,10 @@ import { readImage, toGrayscale } from '../../src/data/image-io';
 import { loadTrainedModel } from '../../src/io/trained-model';
 import { PRETRAINED_MODEL_DIR } from '../../src/io/pretrained';
 import { ROOT } from '../helpers/paths';
+import { haveChromium, visitPage } from '../helpers/chromium';
 
 const modelDir = process.env.FACIAL_TEST_MODEL_DIR ?? PRETRAINED_MODEL_DIR;
 const face = path.join(ROOT, 'examples', 'browser', 'face.png');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => fs.existsSync(p));
 
 async function reference(): Promise<number[]> {
   await tf.setBackend('cpu');
@@ -68,46 +66,16 @@ test('plain @tensorflow/tfjs in Node loads the model over HTTP and gives the sam
 });
 
 test('examples/browser in headless Chromium classifies the face with the probabilities Node gives', { timeout: 180_000 }, async (t) => {
-  if (!CHROMIUM) {
-    if (process.env.CI) assert.fail("Chromium is required in CI (.ci/run installs Debian's chromium)");
-    t.skip('Chromium is not installed (apt-get install chromium)');
-    return;
-  }
+  if (!haveChromium(t)) return;
   const want = await reference();
-  let resolve!: (r: { probabilities?: number[]; emotion?: string; backend?: string; error?: string }) => void;
-  const got = new Promise<Parameters<typeof resolve>[0]>((ok) => {
-    resolve = ok;
+  const result = await visitPage<{ probabilities?: number[]; emotion?: string; backend?: string; error?: string }>({
+    page: 'index.html?backend=cpu&report=1',
+    timeoutMs: 150_000,
+    serve: { modelDir },
   });
-  const { server, url } = await startServer({ modelDir, onResult: (r) => resolve(r as never) });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-'));
-  const browser = spawn(
-    CHROMIUM,
-    [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      `--user-data-dir=${profile}`,
-      `${url}index.html?backend=cpu&report=1`,
-    ],
-    { stdio: 'ignore' },
-  );
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const timeout = new Promise<never>((_, fail) => {
-      timer = setTimeout(() => fail(new Error('no result from the page within 150 s')), 150_000);
-    });
-    const result = await Promise.race([got, timeout]);
-    assert.equal(result.error, undefined, result.error);
-    assert.equal(result.backend, 'cpu');
-    near(result.probabilities!, want, 'Chromium');
-    const emotions = ['Angry', 'Disgust', 'Fear', 'Happy', 'Sad', 'Surprise', 'Neutral'];
-    assert.equal(result.emotion, emotions[want.indexOf(Math.max(...want))]);
-  } finally {
-    clearTimeout(timer);
-    browser.kill('SIGKILL');
-    server.closeAllConnections();
-    server.close();
-    spawnSync('rm', ['-rf', profile]);
-  }
+  assert.equal(result.error, undefined, result.error);
+  assert.equal(result.backend, 'cpu');
+  near(result.probabilities!, want, 'Chromium');
+  const emotions = ['Angry', 'Disgust', 'Fear', 'Happy', 'Sad', 'Surprise', 'Neutral'];
+  assert.equal(result.emotion, emotions[want.indexOf(Math.max(...want))]);
 });
