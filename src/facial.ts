@@ -28,6 +28,7 @@ import { prepareFaceNormalisedInto } from './data/resize';
 import { PARALLEL_FILL, fillFacesParallel } from './data/parallel-fill';
 import { capability } from './engine/capabilities';
 import { countClasses, oneHot } from './data/labels';
+import { ArrayBatch, toBatch } from './data/data-source';
 
 export type { SplitName } from './data/fer-csv';
 
@@ -238,15 +239,11 @@ export class Facial {
    * stretch, resize and normalisation). Works in compact and full mode; the caller disposes.
    */
   batch(split: SplitName, indices: ArrayLike<number>): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
-    const { pixels, shape, ys } = this.batchPixels(split, indices);
-    return { xs: tf.tensor4d(pixels, shape, 'float32'), ys };
+    return toBatch(this.batchPixels(split, indices));
   }
 
   /** As batch(), with the images as a Float32Array [N, size, size, 1] (augmentation works on it before a tensor exists). */
-  batchPixels(
-    split: SplitName,
-    indices: ArrayLike<number>,
-  ): { pixels: Float32Array; shape: [number, number, number, number]; ys: tf.Tensor2D } {
+  batchPixels(split: SplitName, indices: ArrayLike<number>): ArrayBatch {
     const n = this.rawOrThrow(split).labels.length;
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k];

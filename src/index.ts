@@ -35,7 +35,19 @@ export {
   RandomErasingConfig,
   TransformParams,
 } from './data/image-generator';
-export { Batch, ArrayBatch, BatchingOptions, DataSource, FacialLike, fromFacial, fromTensors, fromDataset } from './data/data-source';
+export {
+  Batch,
+  ArrayBatch,
+  SourceBatch,
+  toBatch,
+  isArrayBatch,
+  BatchingOptions,
+  DataSource,
+  FacialLike,
+  fromFacial,
+  fromTensors,
+  fromDataset,
+} from './data/data-source';
 
 // Models: the two ResNet-50s, the table that describes them, their layers.
 export { resnet50, ResNet50Options, RESNET50_MIN_SIZE } from './resnet50';

@@ -14,6 +14,39 @@ export interface Batch {
   ys: tf.Tensor2D;
 }
 
+/** One batch's images as a typed array [N,h,w,c] and its one-hot targets; the consumer disposes `ys`. */
+export interface ArrayBatch {
+  pixels: Float32Array;
+  shape: [number, number, number, number];
+  ys: tf.Tensor2D;
+}
+
+/**
+ * A batch as a source yields it: tensors (sources that hold tensors) or a typed array (sources
+ * that hold images as arrays, so augmentation needs no tensor round trip). `toBatch` makes the
+ * tensors, in one place.
+ */
+export type SourceBatch = Batch | ArrayBatch;
+
+/** True for a batch whose images are still a typed array. */
+export function isArrayBatch(b: SourceBatch): b is ArrayBatch {
+  return (b as ArrayBatch).pixels !== undefined;
+}
+
+/** The batch as tensors: an array batch's images become one tensor here. */
+export function toBatch(b: SourceBatch): Batch {
+  return isArrayBatch(b) ? { xs: tf.tensor4d(b.pixels, b.shape, 'float32'), ys: b.ys } : b;
+}
+
+/** The batch's images as a typed array: a tensor batch is read once (and its image tensor disposed). */
+export async function toArrayBatch(b: SourceBatch): Promise<ArrayBatch> {
+  if (isArrayBatch(b)) return b;
+  const pixels = (await b.xs.data()) as Float32Array;
+  const shape = b.xs.shape;
+  b.xs.dispose();
+  return { pixels, shape, ys: b.ys };
+}
+
 /** A finite, re-iterable source of batches (one pass = one epoch). */
 export interface DataSource {
   /** Number of examples in one pass (0 when unknown, as for a tf.data.Dataset of unknown size). */
@@ -26,18 +59,9 @@ export interface DataSource {
    * The batches of pass `epoch` (0-based), starting at batch `fromBatch` (default 0). Order and
    * augmentation depend only on (seed, epoch, batch index), so a mid-epoch resume repeats them.
    */
-  batches(epoch: number, fromBatch?: number): AsyncIterableIterator<Batch>;
+  batches(epoch: number, fromBatch?: number): AsyncIterableIterator<SourceBatch>;
   /** Examples per class, for class_weight 'balanced'. */
   classCounts?(): number[] | Promise<number[]>;
-  /** The same batches with the images as a typed array (sources that have them so), for augmentation before any tensor. */
-  arrayBatches?(epoch: number, fromBatch?: number): AsyncIterableIterator<ArrayBatch>;
-}
-
-/** One batch's images as a typed array [N,h,w,c] and its one-hot targets; the consumer disposes `ys`. */
-export interface ArrayBatch {
-  pixels: Float32Array;
-  shape: [number, number, number, number];
-  ys: tf.Tensor2D;
 }
 
 /** Options shared by the in-memory adapters. */
@@ -81,17 +105,10 @@ export function fromFacial(facial: FacialLike, split: SplitName, opts: BatchingO
     async *batches(epoch: number, fromBatch = 0) {
       const order = epochOrder(n, shuffle, seed, epoch);
       for (let start = fromBatch * batchSize; start < n; start += batchSize) {
-        yield facial.batch(split, order.subarray(start, Math.min(n, start + batchSize)));
+        const indices = order.subarray(start, Math.min(n, start + batchSize));
+        yield facial.batchPixels ? facial.batchPixels(split, indices) : facial.batch(split, indices);
       }
     },
-    arrayBatches: facial.batchPixels
-      ? async function* (epoch: number, fromBatch = 0) {
-          const order = epochOrder(n, shuffle, seed, epoch);
-          for (let start = fromBatch * batchSize; start < n; start += batchSize) {
-            yield facial.batchPixels!(split, order.subarray(start, Math.min(n, start + batchSize)));
-          }
-        }
-      : undefined,
   };
 }
 

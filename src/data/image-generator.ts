@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { decodeImage, isImageFile, toGrayscale } from './image-io';
 import { resizeBilinear } from './resize';
-import { Batch, DataSource, epochOrder } from './data-source';
+import { ArrayBatch, DataSource, epochOrder, toArrayBatch } from './data-source';
 import {
   applyTransform,
   FillMode,
@@ -205,24 +205,19 @@ export class ImageDataGenerator {
   flowFromSource(source: DataSource, opts: { seed?: number } = {}): DataSource {
     const seed = opts.seed ?? 0;
     const transform = (pixels: Float32Array, shape: [number, number, number, number], epoch: number, b: number) =>
-      tf.tensor4d(this.transformBatch(pixels, shape[0], [shape[1], shape[2], shape[3]], mulberry32(mixSeed(seed, epoch, b, 0xa06))), shape);
+      this.transformBatch(pixels, shape[0], [shape[1], shape[2], shape[3]], mulberry32(mixSeed(seed, epoch, b, 0xa06)));
     return {
       size: source.size,
       numBatches: source.numBatches,
       imageSize: source.imageSize,
       classCounts: source.classCounts?.bind(source),
-      async *batches(epoch: number, fromBatch = 0) {
+      async *batches(epoch: number, fromBatch = 0): AsyncIterableIterator<ArrayBatch> {
         let b = fromBatch;
-        if (source.arrayBatches) {
-          // Augment the typed array before any tensor exists: no tensor -> dataSync -> tensor trip.
-          for await (const { pixels, shape, ys } of source.arrayBatches(epoch, fromBatch))
-            yield { xs: transform(pixels, shape, epoch, b++), ys };
-          return;
-        }
-        for await (const { xs, ys } of source.batches(epoch, fromBatch)) {
-          const out = transform((await xs.data()) as Float32Array, xs.shape, epoch, b++);
-          xs.dispose();
-          yield { xs: out, ys };
+        // Augmentation works on typed arrays: an array batch (fromFacial) goes in as it is, a
+        // tensor batch (fromTensors, fromDataset) is read once; what comes out stays an array.
+        for await (const batch of source.batches(epoch, fromBatch)) {
+          const { pixels, shape, ys } = await toArrayBatch(batch);
+          yield { pixels: transform(pixels, shape, epoch, b++), shape, ys };
         }
       },
     };
@@ -296,7 +291,7 @@ export class ArrayFlow implements DataSource {
     return countClasses((await this.load()).labels, this.numClasses);
   }
 
-  async *batches(epoch: number, fromBatch = 0): AsyncIterableIterator<Batch> {
+  async *batches(epoch: number, fromBatch = 0): AsyncIterableIterator<ArrayBatch> {
     const { pixels, labels } = await this.load();
     const seed = this.opts.seed ?? 0;
     const order = epochOrder(this.size, this.opts.shuffle ?? true, seed, epoch);
@@ -307,7 +302,8 @@ export class ArrayFlow implements DataSource {
       idx.forEach((k, i) => src.set(pixels.subarray(k * per, (k + 1) * per), i * per));
       const out = this.gen.transformBatch(src, idx.length, this.shape, mulberry32(mixSeed(seed, epoch, b)));
       yield {
-        xs: tf.tensor4d(out, [idx.length, ...this.shape]),
+        pixels: out,
+        shape: [idx.length, ...this.shape],
         ys: oneHot(
           Array.from(idx, (k) => labels[k]),
           this.numClasses,
@@ -402,7 +398,7 @@ export class DirectoryFlow implements DataSource {
     return { pixels, labels };
   }
 
-  async *batches(epoch: number, fromBatch = 0): AsyncIterableIterator<Batch> {
+  async *batches(epoch: number, fromBatch = 0): AsyncIterableIterator<ArrayBatch> {
     const seed = this.opts.seed ?? 0;
     const order = epochOrder(this.size, this.opts.shuffle ?? true, seed, epoch);
     const slice = (b: number) => order.subarray(b * this.batchSize, Math.min(this.size, (b + 1) * this.batchSize));
@@ -416,7 +412,7 @@ export class DirectoryFlow implements DataSource {
       pending?.catch(() => undefined); // surfaced when awaited; avoids an unhandled rejection meanwhile
       if (labels.length === 0) continue;
       const out = this.gen.transformBatch(pixels, labels.length, shape, mulberry32(mixSeed(seed, epoch, b)));
-      yield { xs: tf.tensor4d(out, [labels.length, ...shape]), ys: oneHot(labels, this.classes.length) };
+      yield { pixels: out, shape: [labels.length, ...shape], ys: oneHot(labels, this.classes.length) };
     }
   }
 }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainHistory, TrainOptions, TrainResult } from './options';
-import type { Batch, DataSource } from '../data/data-source';
+import { DataSource, toBatch } from '../data/data-source';
 import { saveWithPrefix } from '../io/checkpoint-io';
 import { CallbackList, Logs, ModelCheckpoint, toCallbacks, TrainingContext } from './callbacks';
 import { ProgressCallback } from './progress';
@@ -227,7 +227,8 @@ async function runEpochs(
     let b = fromBatch,
       lastSave = Date.now(),
       batchesSinceSave = 0;
-    for await (const batch of train.batches(epoch, fromBatch) as AsyncIterable<Batch>) {
+    for await (const item of train.batches(epoch, fromBatch)) {
+      const batch = toBatch(item);
       const n = batch.xs.shape[0];
       if (batchLimit && n > batchLimit.maxBatch) {
         tf.dispose([batch.xs, batch.ys]);

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { trainingLoss } from './loss';
 import { checkDevice } from '../engine/capabilities';
-import type { DataSource } from '../data/data-source';
+import { DataSource, toBatch } from '../data/data-source';
 
 /** Step options. */
 export interface TrainStepOptions {
@@ -52,7 +52,8 @@ export async function evaluateSource(model: tf.LayersModel, source: DataSource):
   let lossSum = 0,
     correct = 0,
     n = 0;
-  for await (const { xs, ys } of source.batches(0)) {
+  for await (const batch of source.batches(0)) {
+    const { xs, ys } = toBatch(batch);
     const sums = tf.tidy(() => {
       const probs = model.apply(xs, { training: false }) as tf.Tensor2D;
       return tf.stack([

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Facial } from '../../src/facial';
-import { fromFacial } from '../../src/data/data-source';
+import { fromFacial, isArrayBatch, toBatch } from '../../src/data/data-source';
 import { ImageDataGenerator } from '../../src/data/image-generator';
 
 test('fromFacial: every train row once per epoch, seeded order, validation in file order from the validation split', async () => {
@@ -11,7 +11,9 @@ test('fromFacial: every train row once per epoch, seeded order, validation in fi
   const facial = await Facial.load({ limit: 20 });
   const ids = async (split: 'train' | 'validation', seed: number, epoch: number, shuffle?: boolean) => {
     const out: number[] = [];
-    for await (const { xs, ys } of fromFacial(facial, split, { batchSize: 6, seed, shuffle }).batches(epoch)) {
+    for await (const item of fromFacial(facial, split, { batchSize: 6, seed, shuffle }).batches(epoch)) {
+      assert.ok(isArrayBatch(item), 'a Facial split yields its images as a typed array');
+      const { xs, ys } = toBatch(item);
       assert.deepEqual(xs.shape.slice(1), [48, 48, 1]);
       out.push(...ys.argMax(-1).dataSync());
       tf.dispose([xs, ys]);
@@ -35,7 +37,8 @@ test('flowFromSource augments Facial batches deterministically per seed and keep
   const run = async (seed: number) => {
     const xs: number[] = [],
       ys: number[] = [];
-    for await (const b of gen.flowFromSource(fromFacial(facial, 'train', { batchSize: 8, seed: 1 }), { seed }).batches(0)) {
+    for await (const item of gen.flowFromSource(fromFacial(facial, 'train', { batchSize: 8, seed: 1 }), { seed }).batches(0)) {
+      const b = toBatch(item);
       xs.push(...b.xs.dataSync());
       ys.push(...b.ys.dataSync());
       tf.dispose([b.xs, b.ys]);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ImageDataGenerator } from '../../src/data/image-generator';
 import { IDENTITY_TRANSFORM, TransformParams, FillMode, randomErase } from '../../src/data/image-transform';
 import { encodeGrayPng } from '../../src/data/image-io';
+import { toBatch } from '../../src/data/data-source';
 
 // A 4x4 single-channel image whose value encodes its position: v(r, c) = 10 r + c.
 // Bilinear interpolation of a linear function is exact, so every expected pixel below is
@@ -111,7 +112,8 @@ test('flow: equal seeds give identical augmented batches, another seed differs',
   const gen = new ImageDataGenerator({ rotation_range: 20, width_shift_range: 0.1, zoom_range: 0.2, horizontal_flip: true });
   const collect = async (seed: number) => {
     const out: number[][] = [];
-    for await (const b of gen.flow(x, y, { batchSize: 4, seed }).batches(0)) {
+    for await (const item of gen.flow(x, y, { batchSize: 4, seed }).batches(0)) {
+      const b = toBatch(item);
       out.push(Array.from(b.xs.dataSync()), Array.from(b.ys.dataSync()));
       tf.dispose([b.xs, b.ys]);
     }
@@ -149,7 +151,7 @@ test('flowFromDirectory reads class folders in order; pixels pass through prepro
   assert.deepEqual(flow.classes, ['0', '1']);
   assert.deepEqual(flow.classCounts(), [3, 3]);
   const batches = [];
-  for await (const b of flow.batches(0)) batches.push(b);
+  for await (const b of flow.batches(0)) batches.push(toBatch(b));
   assert.deepEqual(
     batches.map((b) => b.xs.shape[0]),
     [4, 2],
@@ -171,7 +173,8 @@ test('flowFromDirectory: a bad image names the file, or is skipped and counted',
   const drain = async (onBadImage?: 'skip') => {
     const flow = gen.flowFromDirectory(dir, { targetSize: [4, 4], batchSize: 2, shuffle: false, onBadImage });
     let n = 0;
-    for await (const b of flow.batches(0)) {
+    for await (const item of flow.batches(0)) {
+      const b = toBatch(item);
       n += b.xs.shape[0];
       tf.dispose([b.xs, b.ys]);
     }
