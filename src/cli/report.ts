@@ -39,12 +39,13 @@ export function register(program: Command): void {
       const out = flags.out ?? defaultReportFolder(flags.model);
       checkWritableFolder(out, '--out'); // and so does a folder the report could not be written to
       const verifyFlags: VerifyFlags = { ...flags, model_weights: flags.model, model: flags.model_kind };
-      const { trained, facial, results } = await runVerify(verifyFlags);
+      const { trained, facial, results, classNames } = await runVerify(verifyFlags);
       try {
         process.stdout.write(formatTables(results, flags.tta));
         const files = await writeReport(out, {
           results,
           faces: facial,
+          classNames,
           log,
           logPath: flags.log,
           maxFaces: flags.faces,

@@ -31,6 +31,12 @@ export interface DataSource {
   classCounts?(): number[] | Promise<number[]>;
   /** The same batches with the images as a typed array (sources that have them so), for augmentation before any tensor. */
   arrayBatches?(epoch: number, fromBatch?: number): AsyncIterableIterator<ArrayBatch>;
+  /**
+   * The name of each target column, when the source has its own classes (a folder of class
+   * folders: loadFaceFolder). trainResnet50 then gives the model a head for them and stores
+   * the names with it; absent means FER2013's seven EMOTIONS.
+   */
+  readonly classNames?: readonly string[];
 }
 
 /** One batch's images as a typed array [N,h,w,c] and its one-hot targets; the consumer disposes `ys`. */
@@ -61,6 +67,8 @@ export interface FacialLike {
   batch(split: SplitName, indices: ArrayLike<number>): { xs: tf.Tensor4D; ys: tf.Tensor2D };
   /** As batch(), with the images left as a typed array. */
   batchPixels?(split: SplitName, indices: ArrayLike<number>): ArrayBatch;
+  /** The classes' names when they are not FER2013's seven (see DataSource.classNames). */
+  readonly classNames?: readonly string[];
 }
 
 /**
@@ -77,6 +85,7 @@ export function fromFacial(facial: FacialLike, split: SplitName, opts: BatchingO
     size: n,
     numBatches: Math.ceil(n / batchSize),
     imageSize: facial.size,
+    ...(facial.classNames ? { classNames: facial.classNames } : {}),
     classCounts: () => facial.classCounts(split),
     async *batches(epoch: number, fromBatch = 0) {
       const order = epochOrder(n, shuffle, seed, epoch);
