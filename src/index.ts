@@ -14,6 +14,8 @@ export { preprocessToFolders, PreprocessOptions, PreprocessResult } from './data
 export { RawImage, decodeImage, readImage, toGrayscale, encodeGrayPng } from './data/image-io';
 export { ImageDataGenerator, ImageDataGeneratorConfig, FlowOptions, DirectoryFlowOptions } from './data/image-generator';
 export { Batch, DataSource, fromFacial, fromTensors, fromDataset } from './data/data-source';
+export { loadFaceFolder, folderClassNames, FaceFolder, FaceFolderOptions, FaceFolderData, SkippedPhoto } from './data/face-folder';
+export { FaceSearchOptions } from './data/face-cache';
 
 // Models: the two ResNet-50s, the table that describes them, their layers.
 export { resnet50, ResNet50Options } from './resnet50';
@@ -22,6 +24,7 @@ export { MODELS, MODEL_KINDS, ModelKind, ModelSpec, modelSpec, inputPreparation,
 export { L1L2, L1L2Args, l2 } from './models/regularizers';
 export { FastBatchNormalization, batchNormalization } from './models/batch-normalization';
 export { compileForInference, InferenceModel } from './models/inference';
+export { classNamesOf, setClassNames, withClassHead, earlyStageLayers } from './models/fine-tune';
 
 // Training: the loop, its callbacks and schedules, the seed's recipes.
 export {
@@ -61,10 +64,10 @@ export { loadKerasWeights, saveKerasWeights } from './io/keras-h5';
 export { loadModel, saveModel, fileSystemIO, SaveOptions } from './io/model-io';
 export { QuantizeDtype } from './io/quantize';
 export { loadTrainedModel, TrainedModel, TrainedModelOptions } from './io/trained-model';
-export { loadPretrained, PretrainedModel, PRETRAINED_MODEL_DIR } from './io/pretrained';
+export { loadPretrained, PretrainedModel, PRETRAINED_MODEL_DIR, PRETRAINED } from './io/pretrained';
 
 // Evaluation: the seed's table, prediction on image files, the HTML report.
-export { classificationReport, ClassificationReport, formatClassificationReport } from './metrics';
+export { classificationReport, ClassificationReport, formatClassificationReport, formatConfusionMatrix } from './metrics';
 export { evaluateModel, EvaluateOptions, EvaluationResults, SplitEvaluation, formatSeedTable } from './evaluation/verify';
 export { verifyModel, VerifyModelOptions, VerifyModelRun } from './evaluation/verify-model';
 export { predict, PredictResult, PredictOptions, Prediction, PredictFailure, ImageInput } from './evaluation/predict';
