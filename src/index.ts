@@ -48,6 +48,16 @@ export {
   fromTensors,
   fromDataset,
 } from './data/data-source';
+export {
+  loadFaceFolder,
+  folderClassNames,
+  FaceFolder,
+  FaceFolderOptions,
+  FaceFolderData,
+  FolderSplit,
+  SkippedPhoto,
+} from './data/face-folder';
+export { FaceSearchOptions } from './data/face-cache';
 
 // Models: the two ResNet-50s, the table that describes them, their layers.
 export { resnet50, ResNet50Options, RESNET50_MIN_SIZE } from './resnet50';
@@ -55,6 +65,7 @@ export { resnet50AnySize, ResNet50AnySizeOptions } from './resnet50-anysize';
 export { MODELS, MODEL_KINDS, ModelKind, ModelSpec, modelSpec, inputPreparation, InputPreparation } from './models/registry';
 export { L1L2, L1L2Args, l2 } from './models/regularizers';
 export { compileForInference, InferenceModel } from './models/inference';
+export { classNamesOf, setClassNames, withClassHead, earlyStageLayers } from './models/fine-tune';
 
 // Training: the loop, its callbacks and schedules, the seed's recipes.
 export {
@@ -96,10 +107,17 @@ export { loadKerasWeights, saveKerasWeights, LoadKerasWeightsOptions, KerasWeigh
 export { loadModel, saveModel, SaveOptions } from './io/model-io';
 export { QuantizeDtype } from './io/quantize';
 export { loadTrainedModel, TrainedModel, TrainedModelOptions } from './io/trained-model';
-export { loadPretrained, PretrainedModel, PRETRAINED_MODEL_DIR } from './io/pretrained';
+export { loadPretrained, PretrainedModel, PRETRAINED_MODEL_DIR, PRETRAINED } from './io/pretrained';
 
 // Evaluation: the seed's table, prediction on image files, the HTML report.
-export { classificationReport, ClassificationReport, ClassScores, AveragedScores, formatClassificationReport } from './metrics';
+export {
+  classificationReport,
+  ClassificationReport,
+  ClassScores,
+  AveragedScores,
+  formatClassificationReport,
+  formatConfusionMatrix,
+} from './metrics';
 export { evaluateModel, EvaluateOptions, EvaluationData, EvaluationResults, SplitEvaluation, formatSeedTable } from './evaluation/verify';
 export { verifyModel, VerifyModelOptions, VerifyModelRun } from './evaluation/verify-model';
 export { predict, PredictResult, PredictOptions, Prediction, PredictFailure, ImageInput } from './evaluation/predict';

@@ -238,3 +238,16 @@ export function formatClassificationReport(report: ClassificationReport, names: 
   if (report.absentFromTrue.length) text += `no true samples (recall set to 0, still in the macro mean): ${named(report.absentFromTrue)}\n`;
   return text;
 }
+
+/**
+ * A confusion matrix as text: a row per true class, a column per predicted class (counts),
+ * headed by the class names, as sklearn's confusion_matrix reads with its labels beside it.
+ */
+export function formatConfusionMatrix(confusion: number[][], names: readonly string[] = EMOTIONS): string {
+  const k = confusion.length;
+  const labels = Array.from({ length: k }, (_, i) => names[i] ?? String(i));
+  const first = Math.max('true \\ predicted'.length, ...labels.map((l) => l.length));
+  const widths = labels.map((l, j) => Math.max(l.length, ...confusion.map((row) => String(row[j]).length)));
+  const line = (head: string, cells: string[]) => [head.padEnd(first), ...cells.map((c, j) => c.padStart(widths[j]))].join('  ');
+  return [line('true \\ predicted', labels), ...confusion.map((row, i) => line(labels[i], row.map(String)))].join('\n') + '\n';
+}

@@ -11,7 +11,10 @@ import { adoptTrainState, describeTrainState, loadTrainState, planResume, remove
 import { ensureBackend } from './engine/select';
 import { lockPrefix } from './files/lock';
 import { modelSpec } from './models/registry';
-import { loadInitialWeights } from './io/trained-model';
+import { isKerasWeightsFile, loadInitialWeights } from './io/trained-model';
+import { loadModel } from './io/model-io';
+import { resolveModelWeights } from './io/pretrained';
+import { withClassHead } from './models/fine-tune';
 import { makeOptimizer } from './training/optimizers';
 import { checkWarmup, runLoop } from './training/loop';
 import type { TrainData, TrainHistory, TrainOptions, TrainResult } from './training/options';
@@ -40,6 +43,41 @@ function buildModel(opts: TrainOptions, dataSize: number | undefined, seed: numb
 }
 
 /**
+ * The model a run starts from, before any resume state: built (or the caller's) with
+ * `opts.modelWeights` loaded. When the data names its classes (a folder of your own photos), a
+ * tfjs model in `modelWeights` brings its own architecture, and the model gets a head for those
+ * classes unless it already answers with them (models/fine-tune.ts withClassHead).
+ */
+async function startingModel(
+  opts: TrainOptions,
+  classNames: readonly string[] | undefined,
+  dataSize: number | undefined,
+  seed: number,
+): Promise<tf.LayersModel> {
+  const weights = opts.modelWeights === undefined ? undefined : resolveModelWeights(opts.modelWeights);
+  if (classNames && weights && typeof opts.model !== 'object' && !isKerasWeightsFile(weights)) {
+    const model = await loadModel(weights);
+    const side = model.inputs[0].shape[1];
+    const want = dataSize ?? opts.imageSize;
+    if (want !== undefined && side !== want) {
+      model.dispose();
+      throw new Error(
+        `--model_weights ${opts.modelWeights}: the model's input is ${side}x${side}, but the data is prepared at ${want}x${want} (--size)`,
+      );
+    }
+    return withClassHead(model, classNames, seed);
+  }
+  const model = buildModel(opts, dataSize, seed);
+  try {
+    if (weights) await loadInitialWeights(model, weights);
+  } catch (err) {
+    if (typeof opts.model !== 'object') model.dispose();
+    throw err;
+  }
+  return classNames ? withClassHead(model, classNames, seed) : model;
+}
+
+/**
  * A resume of a run that is already finished: nothing is trained or written. The result holds
  * the run's history and its final model: the state's weights when they were kept, else the
  * saved `{savePrefix}_model.json`.
@@ -48,11 +86,12 @@ async function finishedRun(
   dir: string,
   meta: TrainStateMeta,
   opts: TrainOptions,
+  classNames: readonly string[] | undefined,
   seed: number,
   log: (m: string) => void,
 ): Promise<TrainResult> {
   const finalModel = opts.savePrefix ? `${opts.savePrefix}_model.json` : null;
-  const model = buildModel(opts, opts.imageSize, seed);
+  const model = await startingModel(opts, classNames, opts.imageSize, seed);
   const own = typeof opts.model !== 'object';
   try {
     if (!meta.weightsRemoved) {
@@ -119,7 +158,7 @@ async function trainUnderLock(data: TrainData, opts: TrainOptions): Promise<Trai
   const resumeMeta = plan.meta;
   const seed = resumeMeta?.seed ?? opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   if (resumeFrom && resumeMeta && plan.finished) {
-    return finishedRun(resumeFrom, resumeMeta, opts, seed, log);
+    return finishedRun(resumeFrom, resumeMeta, opts, isDataSource(data) ? data.classNames : undefined, seed, log);
   }
 
   const train = toSource(data, 'train', batchSize, seed);
@@ -129,10 +168,9 @@ async function trainUnderLock(data: TrainData, opts: TrainOptions): Promise<Trai
 
   const ownModel = typeof opts.model !== 'object';
   const ownOptimizer = typeof opts.optimizer !== 'object';
-  const model = buildModel(opts, train.imageSize, seed);
+  const model = await startingModel(opts, train.classNames, train.imageSize, seed);
   let optimizer: tf.Optimizer | null = null;
   try {
-    if (opts.modelWeights) await loadInitialWeights(model, opts.modelWeights);
     optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd', opts.learningRate);
     // Before any callback writes: the log beside a replaced state must not outlive it.
     if (plan.replaces && stateDir) removeTrainState(stateDir);

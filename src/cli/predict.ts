@@ -20,6 +20,7 @@ import { FaceDetector } from '../detection/detector';
 import { loadTrainedModel } from '../io/trained-model';
 import { ModelKind } from '../models/registry';
 import { pretrainedModelPath } from '../io/pretrained';
+import { classNamesOf } from '../models/fine-tune';
 import { choiceFlag, modelKindFlag, numberInRange, positiveInt } from './flags';
 import { TestTimeAugmentation, TTA_MODES } from '../models/tta';
 
@@ -64,9 +65,9 @@ export function collectImages(inputs: string[]): { files: string[]; missing: str
 }
 
 /** The results as an aligned table: file, top emotion, then the probabilities in percent. */
-export function formatPredictions(results: PredictResult[]): string {
+export function formatPredictions(results: PredictResult[], names: readonly string[] = EMOTIONS): string {
   const ok = results.filter((r) => r.ok);
-  const header = ['file', 'emotion', ...EMOTIONS];
+  const header = ['file', 'emotion', ...names];
   const rows = ok.map((r) => [r.source, r.emotion, ...r.probabilities.map((p) => (100 * p).toFixed(2))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>
@@ -78,8 +79,8 @@ export function formatPredictions(results: PredictResult[]): string {
 }
 
 /** One line per face: file, face number, box (x y w h, whole pixels), detector score, emotion, probabilities in percent. */
-export function formatFacePredictions(results: FacePredictResult[]): string {
-  const header = ['file', 'face', 'box (x y w h)', 'score', 'emotion', ...EMOTIONS];
+export function formatFacePredictions(results: FacePredictResult[], names: readonly string[] = EMOTIONS): string {
+  const header = ['file', 'face', 'box (x y w h)', 'score', 'emotion', ...names];
   const rows = results.flatMap((r) => {
     if (!r.ok) return [];
     if (r.faces.length === 0) return [[r.source, '-', NO_FACE]];
@@ -102,7 +103,7 @@ export function formatFacePredictions(results: FacePredictResult[]): string {
 }
 
 /** The --json form of face results: per image its size and faces, or the NO_FACE message. */
-export function facesJson(results: FacePredictResult[]): object[] {
+export function facesJson(results: FacePredictResult[], names: readonly string[] = EMOTIONS): object[] {
   const round = (v: number) => Math.round(v * 100) / 100;
   return results.flatMap((r) =>
     r.ok
@@ -117,7 +118,7 @@ export function facesJson(results: FacePredictResult[]): object[] {
               keypoints: f.keypoints.map(([x, y]) => [round(x), round(y)]),
               emotion: f.emotion,
               label: f.label,
-              probabilities: Object.fromEntries(EMOTIONS.map((e, i) => [e, f.probabilities[i]])),
+              probabilities: Object.fromEntries(names.map((e, i) => [e, f.probabilities[i]])),
             })),
             ...(r.faces.length === 0 ? { message: NO_FACE } : {}),
           },
@@ -168,6 +169,7 @@ export function register(program: Command): void {
         imageSize: flags.image_size,
         model: flags.model,
       });
+      const names = classNamesOf(trained.model); // the model's own classes (FER2013's seven unless it was fine-tuned)
       const bar =
         process.stderr.isTTY && files.length > flags.batch_size
           ? new cliProgress.SingleBar(
@@ -196,7 +198,7 @@ export function register(program: Command): void {
           detector.dispose();
           trained.model.dispose();
         }
-        report(faceResults, flags.json ? { images: facesJson(faceResults) } : null, () => formatFacePredictions(faceResults));
+        report(faceResults, flags.json ? { images: facesJson(faceResults, names) } : null, () => formatFacePredictions(faceResults, names));
         return;
       }
       let results: PredictResult[];
@@ -218,13 +220,13 @@ export function register(program: Command): void {
                 file: r.source,
                 emotion: r.emotion,
                 label: r.label,
-                probabilities: Object.fromEntries(EMOTIONS.map((e, i) => [e, r.probabilities[i]])),
+                probabilities: Object.fromEntries(names.map((e, i) => [e, r.probabilities[i]])),
                 ...(r.warning ? { warning: r.warning } : {}),
               },
             ]
           : [],
       );
-      report(results, flags.json ? { predictions } : null, () => formatPredictions(results));
+      report(results, flags.json ? { predictions } : null, () => formatPredictions(results, names));
       for (const r of results) if (r.ok && r.warning) process.stderr.write(`facial predict: warning: ${r.warning}\n`);
 
       /** Prints the results (`json`: the JSON body without its errors, or null for the table) and the errors; sets the exit code. */

@@ -35,12 +35,13 @@ export function register(program: Command): void {
       const log = flags.log ? readTrainingLog(flags.log) : undefined; // a bad log fails before the long scoring
       const out = flags.out ?? defaultReportFolder(flags.model_weights);
       checkWritableFolder(out, '--out'); // and so does a folder the report could not be written to
-      const { trained, facial, results } = await runVerify(flags);
+      const { trained, facial, results, classNames } = await runVerify(flags);
       try {
         process.stdout.write(formatTables(results, flags.tta));
         const files = await writeReport(out, {
           results,
           faces: facial,
+          classNames,
           log,
           logPath: flags.log,
           maxFaces: flags.faces,

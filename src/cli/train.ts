@@ -11,9 +11,10 @@ import type { ModelKind } from '../models/registry';
 import type { QuantizeDtype } from '../io/quantize';
 import { choiceFlag, intFlag, modelKindFlag, positiveInt, positiveNumber, quantizeFlag } from './flags';
 import { formatSeedTable } from '../evaluation/verify';
+import { addFolderTrainOptions, FolderTrainFlags, folderTrainOptions } from './folder-data';
 
 /** Flags of `facial train` (snake_case as the seed's scripts). */
-export interface TrainFlags {
+export interface TrainFlags extends FolderTrainFlags {
   model: ModelKind;
   image_size?: number;
   data?: string;
@@ -55,7 +56,7 @@ export interface TrainFlags {
 export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
   if (flags.reduce_lr && flags.schedule === 'cosine')
     throw new Error('--reduce_lr and --schedule cosine both set the learning rate: choose one');
-  const { result, evaluation, prefix } = await trainOnFer2013({
+  const { result, evaluation, prefix, classNames } = await trainOnFer2013({
     model: flags.model,
     size: flags.image_size,
     data: flags.data,
@@ -80,6 +81,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
     checkpointEvery: flags.checkpoint_every,
     monitor: flags.monitor,
     quantize: flags.quantize,
+    ...folderTrainOptions(flags),
   });
   if (result.finished) return result; // trainResnet50 said so; nothing was written
   const h = result.history;
@@ -93,13 +95,14 @@ export async function runTrain(flags: TrainFlags): Promise<TrainResult> {
         '\n',
     );
   }
+  if (classNames) process.stdout.write(`classes (stored with the model): ${classNames.join(', ')}\n`);
   process.stdout.write(`saved ${prefix}_model.json, ${prefix}_weights.h5 (best: ${prefix}_best/, log: ${prefix}_log.csv)\n`);
   return result;
 }
 
 /** Adds the train subcommand to `program`. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('train')
     .description("train ResNet-50 on FER2013 (the seed's train_resnet50*.py scripts)")
     .option(
@@ -111,7 +114,7 @@ export function register(program: Command): void {
     .option('--image_size <n>', 'image side (default 200 for resnet50, 48 for anysize)', positiveInt('--image_size'))
     .option(
       '--data <path>',
-      'FER2013 CSV (.csv/.csv.gz) or a folder of class folders (train_dir/, validation_dir/); default fer2013/fer2013.csv, else the embedded sample',
+      "FER2013 CSV (.csv/.csv.gz), facial preprocess's folder (train_dir/, validation_dir/), or a folder of your own labelled photos (one subfolder per class, optionally under train/ and validation/: faces found as predict finds them); default fer2013/fer2013.csv, else the embedded sample",
     )
     .option('--epochs <n>', 'epochs (default 30; with --minutes, as many as the budget allows)', positiveInt('--epochs'))
     .option(
@@ -158,7 +161,10 @@ export function register(program: Command): void {
       return x;
     })
     .option('--save_prefix <p>', 'writes P_model.json (+ weights), P_weights.h5, P_best/, P_log.csv, P_state/')
-    .option('--model_weights <w>', 'initial weights: Keras .h5 or tfjs model folder / model.json')
+    .option(
+      '--model_weights <w>',
+      "initial weights: Keras .h5, tfjs model folder / model.json, or 'pretrained' (the shipped model); on a folder of photos a tfjs model brings its architecture and gets a head for the folder's classes",
+    )
     .option('--class_weight <mode>', "'balanced' (sklearn's n/(k*count))", (v: string) => {
       if (v !== 'balanced') throw new InvalidArgumentError(`--class_weight only supports 'balanced', got '${v}'`);
       return v;
@@ -186,10 +192,10 @@ export function register(program: Command): void {
     )
     .option('--reduce_lr', 'ReduceLROnPlateau(sqrt(0.1), patience 5, min_lr 0.5e-6) as train_resnet_imgsize48.py')
     .option('--no_eval', 'skip the final metrics table')
-    .option('--quiet', 'no progress output')
-    .action(async (flags: TrainFlags) => {
-      const { model } = await runTrain(flags);
-      model.dispose();
-      tf.disposeVariables();
-    });
+    .option('--quiet', 'no progress output');
+  addFolderTrainOptions(cmd).action(async (flags: TrainFlags) => {
+    const { model } = await runTrain(flags);
+    model.dispose();
+    tf.disposeVariables();
+  });
 }

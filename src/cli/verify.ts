@@ -8,11 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import * as cliProgress from 'cli-progress';
-import { Facial, SplitName } from '../facial';
+import { SplitName } from '../facial';
 import { FER_SIZE } from '../data/emotions';
 
 import type { TrainedModel } from '../io/trained-model';
-import { verifyModel } from '../evaluation/verify-model';
+import { verifyModel, VerifyModelRun } from '../evaluation/verify-model';
+import { formatFolderDetails } from './folder-data';
 import { ModelKind } from '../models/registry';
 import { ALL_SPLITS, EvaluationResults, formatSeedTable, resultsToJson, SPLIT_TITLES } from '../evaluation/verify';
 import { readTrainingLog, writeReport } from '../evaluation/report';
@@ -32,14 +33,12 @@ export interface VerifyFlags {
   splits?: SplitName[];
   /** Default 'none'. */
   tta?: TestTimeAugmentation;
+  /** A folder of photos that are already face crops. */
+  no_detect?: boolean;
 }
 
 /** What a verify run produced; the caller disposes `trained.model`. */
-export interface VerifyRun {
-  trained: TrainedModel;
-  facial: Facial;
-  results: EvaluationResults;
-}
+export type VerifyRun = VerifyModelRun;
 
 /** Adds the options of a verify run to `cmd` (verify and report share them). */
 export function addVerifyOptions(cmd: Command): Command {
@@ -50,7 +49,11 @@ export function addVerifyOptions(cmd: Command): Command {
       "48 (raghakot ResNet-50, no stretch) or 200 (Keras ResNet50, stretch + bilinear); default: the model's input, or 200 for .h5",
       positiveInt('--image_size'),
     )
-    .option('--data <path>', 'FER2013 CSV (plain or .gz); default fer2013/fer2013.csv, else the embedded sample')
+    .option(
+      '--data <path>',
+      "FER2013 CSV (plain or .gz), or a folder of labelled photos (class folders named as the model's classes; train/ validation/ test/ or all as Testing); default fer2013/fer2013.csv, else the embedded sample",
+    )
+    .option('--no_detect', 'a folder of photos that are already face crops: score each whole image')
     .option('--limit <n>', 'score at most N images per split', positiveInt('--limit'))
     .option(
       '--model <kind>',
@@ -113,6 +116,7 @@ export async function runVerify(flags: VerifyFlags): Promise<VerifyRun> {
     splits: flags.splits,
     batchSize: flags.batch_size,
     tta: flags.tta,
+    detect: !flags.no_detect,
     onBatch: (split, done, total) => {
       if (!bar) return;
       if (split !== current) {
@@ -156,16 +160,20 @@ export function register(program: Command): void {
     .action(async (flags: VerifyFlags & { report?: string; log?: string }) => {
       const log = flags.log ? readTrainingLog(flags.log) : undefined; // fail on a bad log before the long scoring
       if (flags.report) checkWritableFolder(flags.report, '--report');
-      const { trained, facial, results } = await runVerify(flags);
+      const { trained, facial, results, classNames, photos } = await runVerify(flags);
       try {
         if (flags.json) {
           const json = resultsToJson(plainResults(results));
           process.stdout.write(compactJson(flags.tta === 'flip' ? { ...json, flip: resultsToJson(results) } : json) + '\n');
-        } else process.stdout.write(formatTables(results, flags.tta));
+        } else {
+          process.stdout.write(formatTables(results, flags.tta));
+          if (photos) process.stdout.write(formatFolderDetails(plainResults(results), classNames));
+        }
         if (flags.report) {
           const files = await writeReport(flags.report, {
             results,
             faces: facial,
+            classNames,
             log,
             logPath: flags.log,
             details: reportDetails(flags, trained),

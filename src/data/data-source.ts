@@ -62,6 +62,12 @@ export interface DataSource {
   batches(epoch: number, fromBatch?: number): AsyncIterableIterator<SourceBatch>;
   /** Examples per class, for class_weight 'balanced'. */
   classCounts?(): number[] | Promise<number[]>;
+  /**
+   * The name of each target column, when the source has its own classes (a folder of class
+   * folders: loadFaceFolder). trainResnet50 then gives the model a head for them and stores
+   * the names with it; absent means FER2013's seven EMOTIONS.
+   */
+  readonly classNames?: readonly string[];
 }
 
 /** Options shared by the in-memory adapters. */
@@ -85,6 +91,8 @@ export interface FacialLike {
   batch(split: SplitName, indices: ArrayLike<number>): { xs: tf.Tensor4D; ys: tf.Tensor2D };
   /** As batch(), with the images left as a typed array. */
   batchPixels?(split: SplitName, indices: ArrayLike<number>): ArrayBatch;
+  /** The classes' names when they are not FER2013's seven (see DataSource.classNames). */
+  readonly classNames?: readonly string[];
 }
 
 /**
@@ -101,6 +109,7 @@ export function fromFacial(facial: FacialLike, split: SplitName, opts: BatchingO
     size: n,
     numBatches: Math.ceil(n / batchSize),
     imageSize: facial.size,
+    ...(facial.classNames ? { classNames: facial.classNames } : {}),
     classCounts: () => facial.classCounts(split),
     async *batches(epoch: number, fromBatch = 0) {
       const order = epochOrder(n, shuffle, seed, epoch);

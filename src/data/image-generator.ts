@@ -210,6 +210,7 @@ export class ImageDataGenerator {
       size: source.size,
       numBatches: source.numBatches,
       imageSize: source.imageSize,
+      ...(source.classNames ? { classNames: source.classNames } : {}),
       classCounts: source.classCounts?.bind(source),
       async *batches(epoch: number, fromBatch = 0): AsyncIterableIterator<ArrayBatch> {
         let b = fromBatch;

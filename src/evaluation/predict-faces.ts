@@ -15,13 +15,14 @@ import { DetectOptions, DetectedFace, FaceDetector } from '../detection/detector
 import { cropSquare } from '../detection/framing';
 import { ImageInput, PredictFailure, classOfRow, modelInputSide, preprocessImage } from './predict';
 import { TestTimeAugmentation, withTestTimeAugmentation } from '../models/tta';
+import { classNamesOf } from '../models/fine-tune';
 
 /** A face found and classified: the detector's answer plus the classifier's. */
 export interface FacePrediction extends DetectedFace {
-  /** Most probable class id and its name. */
+  /** Most probable class id and its name (the model's class names: an Emotion for a FER2013 model). */
   label: number;
-  emotion: Emotion;
-  /** Softmax output, one probability per class in EMOTIONS order. */
+  emotion: Emotion | string;
+  /** Softmax output, one probability per class in the model's class order (EMOTIONS for a FER2013 model). */
   probabilities: number[];
 }
 
@@ -69,6 +70,7 @@ export async function predictFaces(
   const batchSize = inferenceBatchSize(model, requested);
   const side = modelInputSide(model);
   const stretch = opts.stretch ?? inputPreparation(side).stretch;
+  const names = classNamesOf(model);
   const detector = opts.detector ?? (await FaceDetector.load());
   const predictor = withTestTimeAugmentation(fastPredictor(model), opts.tta ?? 'none');
   const results: FacePredictResult[] = [];
@@ -98,7 +100,7 @@ export async function predictFaces(
         const k = probs.shape[1];
         probs.dispose();
         checkDevice('predictFaces');
-        chunk.forEach((_, row) => scored.push({ ...faces[from + row], ...classOfRow(values, row, k) }));
+        chunk.forEach((_, row) => scored.push({ ...faces[from + row], ...classOfRow(values, row, k, names) }));
       }
       const result: ImageFaces = { ok: true, source, width: img.width, height: img.height, faces: scored };
       results.push(result);

@@ -14,6 +14,7 @@ import { NORMALISE_TABLE, prepareFaceInto } from '../data/resize';
 import { fastPredictor, inferenceBatchSize } from '../models/inference';
 import { checkDevice } from '../engine/capabilities';
 import { TestTimeAugmentation, withTestTimeAugmentation } from '../models/tta';
+import { classNamesOf } from '../models/fine-tune';
 
 /** An image to score: a PNG/JPEG file path, or an already decoded image. */
 export type ImageInput = string | RawImage;
@@ -23,10 +24,10 @@ export interface Prediction {
   ok: true;
   /** The file path, or `image[i]` for a decoded image. */
   source: string;
-  /** Most probable class id and its name. */
+  /** Most probable class id and its name (the model's own class names: an Emotion for a FER2013 model). */
   label: number;
-  emotion: Emotion;
-  /** Softmax output, one probability per class in EMOTIONS order. */
+  emotion: Emotion | string;
+  /** Softmax output, one probability per class in the model's class order (EMOTIONS for a FER2013 model). */
   probabilities: number[];
   /** Set when the answer means little: an image smaller than MIN_FACE_SIDE on a side. */
   warning?: string;
@@ -85,12 +86,17 @@ export function preprocessImage(
   return out;
 }
 
-/** Row `row` of a [N, k] softmax output read back: the probabilities, the best class and its name. */
-export function classOfRow(values: tf.TypedArray, row: number, k: number): { label: number; emotion: Emotion; probabilities: number[] } {
+/** Row `row` of a [N, k] softmax output read back: the probabilities, the best class and its name among `names`. */
+export function classOfRow(
+  values: tf.TypedArray,
+  row: number,
+  k: number,
+  names: readonly string[] = EMOTIONS,
+): { label: number; emotion: Emotion | string; probabilities: number[] } {
   const probabilities = Array.from(values.subarray(row * k, (row + 1) * k));
   let label = 0;
   for (let c = 1; c < k; c++) if (probabilities[c] > probabilities[label]) label = c;
-  return { label, emotion: EMOTIONS[label], probabilities };
+  return { label, emotion: names[label] ?? String(label), probabilities };
 }
 
 /**
@@ -103,6 +109,7 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
   const batchSize = inferenceBatchSize(model, requested);
   const side = modelInputSide(model);
   const stretch = opts.stretch ?? inputPreparation(side).stretch;
+  const names = classNamesOf(model);
   const results: PredictResult[] = new Array(images.length);
   // BN folded into the convolutions on wasm
   const predictor = withTestTimeAugmentation(fastPredictor(model), opts.tta ?? 'none');
@@ -141,7 +148,12 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
         checkDevice('predict');
         scored.forEach((index, row) => {
           const warning = warnings.get(index);
-          results[index] = { ok: true, source: results[index].source, ...classOfRow(values, row, k), ...(warning ? { warning } : {}) };
+          results[index] = {
+            ok: true,
+            source: results[index].source,
+            ...classOfRow(values, row, k, names),
+            ...(warning ? { warning } : {}),
+          };
         });
       }
       opts.onProgress?.(Math.min(from + batchSize, images.length), images.length);

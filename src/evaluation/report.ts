@@ -39,6 +39,8 @@ export interface ReportInputs {
   split?: SplitName;
   /** Most faces in the grid (default 36). */
   maxFaces?: number;
+  /** The model's class names, in output order (default FER2013's seven EMOTIONS). */
+  classNames?: readonly string[];
   /** Lines describing the run (model path, data path, ...), shown under the title. */
   details?: Record<string, string>;
   title?: string;
@@ -132,6 +134,7 @@ export async function writeReport(outDir: string, inputs: ReportInputs): Promise
   const split = inputs.split ?? (inputs.results.test ? 'test' : ALL_SPLITS.filter((s) => inputs.results[s]).pop());
   const evaluation = split ? inputs.results[split] : undefined;
   if (!split || !evaluation) throw new Error('writeReport: no evaluated split to report on');
+  const names = inputs.classNames ?? EMOTIONS;
   const images: { file: string; title: string; caption: string; png: Buffer }[] = [];
   if (inputs.log && inputs.log.length > 0) {
     images.push({
@@ -146,13 +149,13 @@ export async function writeReport(outDir: string, inputs: ReportInputs): Promise
     file: REPORT_FILES.confusion,
     title: `Confusion matrix, ${splitTitle}`,
     caption: 'Rows are the true class, columns the prediction; shading is the fraction of the row.',
-    png: plotConfusionMatrix(evaluation.confusion),
+    png: plotConfusionMatrix(evaluation.confusion, names),
   });
   images.push({
     file: REPORT_FILES.classes,
     title: `Per-class precision, recall and F1, ${splitTitle}`,
     caption: 'Support (number of true images) in brackets.',
-    png: await plotClassBars(evaluation),
+    png: await plotClassBars(evaluation, names),
   });
   const raw = inputs.faces?.raw(split);
   if (raw) {
@@ -161,7 +164,7 @@ export async function writeReport(outDir: string, inputs: ReportInputs): Promise
       file: REPORT_FILES.faces,
       title: `Misclassified faces, ${splitTitle}`,
       caption: `The ${faces.length} most confident mistakes of ${evaluation.yPred.length - Math.round(evaluation.accuracy * evaluation.support)}, as 48x48 originals.`,
-      png: plotFaceGrid(faces),
+      png: plotFaceGrid(faces, names),
     });
   }
   fs.mkdirSync(outDir, { recursive: true });
@@ -186,6 +189,7 @@ function renderHtml(
   images: { file: string; title: string; caption: string; png: Buffer }[],
 ): string {
   const title = inputs.title ?? 'Facial expression model report';
+  const names = inputs.classNames ?? EMOTIONS;
   const details = Object.entries(inputs.details ?? {})
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
     .join('');
@@ -198,10 +202,10 @@ function renderHtml(
   const notes: string[] = [];
   if (evaluation.neverPredicted.length)
     notes.push(
-      `Never predicted on ${SPLIT_TITLES[evaluation.split]} (precision counted as 0, as scikit-learn): ${evaluation.neverPredicted.map((i) => EMOTIONS[i]).join(', ')}.`,
+      `Never predicted on ${SPLIT_TITLES[evaluation.split]} (precision counted as 0, as scikit-learn): ${evaluation.neverPredicted.map((i) => names[i]).join(', ')}.`,
     );
   if (evaluation.absentFromTrue.length)
-    notes.push(`No true images of ${evaluation.absentFromTrue.map((i) => EMOTIONS[i]).join(', ')} (recall 0, still in the macro mean).`);
+    notes.push(`No true images of ${evaluation.absentFromTrue.map((i) => names[i]).join(', ')} (recall 0, still in the macro mean).`);
   const figures = images
     .map(
       (img) => `<figure>
@@ -241,7 +245,7 @@ ${rows}
 ${notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
 <details><summary>Seed table (Markdown)</summary><pre>${escapeHtml(formatSeedTable(inputs.results))}</pre></details>
 <h2>Per-class report, ${SPLIT_TITLES[evaluation.split]}</h2>
-<pre>${escapeHtml(formatClassificationReport(evaluation))}</pre>
+<pre>${escapeHtml(formatClassificationReport(evaluation, names))}</pre>
 ${figures}
 </body>
 </html>

@@ -1,7 +1,9 @@
 /**
  * verify_model.py as a library call: loads a trained model (tfjs folder or .json, or a Keras
  * .h5 rebuilt by the model registry; the shipped model by default), loads FER2013 the way
- * that model was trained (models/registry.ts inputPreparation) and scores the splits.
+ * that model was trained (models/registry.ts inputPreparation) and scores the splits. `data`
+ * may also be a folder of your own labelled photos (data/face-folder.ts), scored by the names
+ * of the model's classes.
  */
 import { Facial } from '../facial';
 import { SplitName, USAGE_OF_SPLIT } from '../data/fer-csv';
@@ -10,6 +12,8 @@ import { isKerasWeightsFile, loadTrainedModel, TrainedModel } from '../io/traine
 import { pretrainedModelPath } from '../io/pretrained';
 import { ALL_SPLITS, evaluateModel, EvaluationResults, SPLIT_TITLES } from './verify';
 import type { TestTimeAugmentation } from '../models/tta';
+import { FaceFolder, FaceFolderData, isPhotoFolder, loadFaceFolder } from '../data/face-folder';
+import { classNamesOf } from '../models/fine-tune';
 
 /** Options of verifyModel. */
 export interface VerifyModelOptions {
@@ -19,8 +23,14 @@ export interface VerifyModelOptions {
   imageSize?: number;
   /** Architecture of a .h5 model (default by imageSize). */
   modelKind?: ModelKind;
-  /** FER2013 CSV (default fer2013/fer2013.csv, else the embedded sample). */
+  /**
+   * FER2013 CSV (default fer2013/fer2013.csv, else the embedded sample), or a folder of labelled
+   * photos: its train/, validation/ and test/ (or, without them, the whole folder as Testing),
+   * each class folder named as one of the model's classes.
+   */
   data?: string;
+  /** A folder of photos: find the face in each (default true); false for folders of face crops. */
+  detect?: boolean;
   /** At most this many rows per split. */
   limit?: number;
   splits?: SplitName[];
@@ -35,7 +45,12 @@ export interface VerifyModelOptions {
 /** What verifyModel produced; the caller disposes `trained.model` and `facial`. */
 export interface VerifyModelRun {
   trained: TrainedModel;
-  facial: Facial;
+  /** The faces scored: FER2013's, or a folder's. */
+  facial: Facial | FaceFolder;
+  /** The model's classes, in output order (models/fine-tune.ts classNamesOf). */
+  classNames: string[];
+  /** A folder of photos: what was found and skipped (null for FER2013). */
+  photos: FaceFolderData | null;
   /** The splits that had rows (an empty one is left out, with a note). */
   results: EvaluationResults;
 }
@@ -46,6 +61,8 @@ export async function verifyModel(opts: VerifyModelOptions = {}): Promise<Verify
   const modelPath = opts.model ?? pretrainedModelPath();
   if (opts.modelKind && !isKerasWeightsFile(modelPath)) log(`the architecture ${opts.modelKind} is ignored: ${modelPath} carries its own`);
   const trained = await loadTrainedModel(modelPath, { imageSize: opts.imageSize, model: opts.modelKind });
+  const classNames = classNamesOf(trained.model);
+  if (isPhotoFolder(opts.data)) return verifyOnFolder(opts.data, trained, classNames, opts, log);
   const requested = opts.splits ?? ALL_SPLITS;
   let facial: Facial;
   try {
@@ -71,5 +88,35 @@ export async function verifyModel(opts: VerifyModelOptions = {}): Promise<Verify
     throw new Error(`${facial.csvPath}: none of the splits ${requested.join(', ')} has any rows`);
   }
   const results = await evaluateModel(trained.model, facial, splits, { batchSize: opts.batchSize, onBatch: opts.onBatch, tta: opts.tta });
-  return { trained, facial, results };
+  return { trained, facial, results, classNames, photos: null };
+}
+
+/** verifyModel on a folder of labelled photos. */
+async function verifyOnFolder(
+  dir: string,
+  trained: TrainedModel,
+  classNames: string[],
+  opts: VerifyModelOptions,
+  log: (m: string) => void,
+): Promise<VerifyModelRun> {
+  let photos: FaceFolderData;
+  try {
+    photos = await loadFaceFolder(dir, { classNames, flatSplit: 'test', validationSplit: 0, size: trained.imageSize, detect: opts.detect });
+  } catch (err) {
+    trained.model.dispose();
+    throw err;
+  }
+  log(photos.summary);
+  for (const s of photos.skipped) log(`skipped ${s.file}: ${s.reason}`);
+  const splits = (opts.splits ?? ALL_SPLITS).filter((s) => photos.folder.count(s) > 0);
+  if (splits.length === 0) {
+    trained.model.dispose();
+    throw new Error(`${dir}: none of the splits ${(opts.splits ?? ALL_SPLITS).join(', ')} has any faces`);
+  }
+  const results = await evaluateModel(trained.model, photos.folder, splits, {
+    batchSize: opts.batchSize,
+    onBatch: opts.onBatch,
+    tta: opts.tta,
+  });
+  return { trained, facial: photos.folder, results, classNames, photos };
 }

@@ -30,6 +30,14 @@ export function pretrainedModelPath(): string {
   return PRETRAINED_MODEL_DIR;
 }
 
+/** The word that names the shipped model where a model path is expected (`--model_weights pretrained`). */
+export const PRETRAINED = 'pretrained';
+
+/** A model path as given, or the shipped model's folder for 'pretrained' (and no file of that name). */
+export function resolveModelWeights(p: string): string {
+  return p === PRETRAINED && !fs.existsSync(p) ? pretrainedModelPath() : p;
+}
+
 /**
  * Loads the shipped FER2013 model for inference: input [N, 48, 48, 1] of `x / 255 - 0.5`,
  * output the seven emotion probabilities in EMOTIONS order; `classify(images)` scores image

@@ -40,7 +40,15 @@ function fastPath(layer: BnInternals, input: tf.Tensor): EngineCapabilities['bat
  * with the biased batch variance.
  */
 export class FastBatchNormalization extends BaseBatchNormalization {
+  /**
+   * Set while fine-tuning holds the layer fixed (models/fine-tune.ts freezeLayers): it then runs
+   * in inference mode, its moving statistics untouched, as Keras 2 runs a frozen BatchNormalization.
+   * Not tfjs's `trainable`, which would reorder the model's weights; not saved with the model.
+   */
+  frozen = false;
+
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor | tf.Tensor[] {
+    if (this.frozen && kwargs?.training) kwargs = { ...kwargs, training: false };
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     const self = this as unknown as BnInternals;
     const fused = kwargs?.training && !(Array.isArray(inputs) && inputs.length !== 1) ? fastPath(self, input) : undefined;

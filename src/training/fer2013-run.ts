@@ -22,14 +22,22 @@ import { normalisePixel } from '../data/resize';
 import { planResume, RunSettings } from './train-state';
 import { Fer2013TrainOptions, SEED_PLATEAU } from './recipes';
 import { AUGMENTATIONS, AugmentationName, isAugmentationName } from '../data/augmentations';
+import { FaceFolderData, folderClassNames, isPhotoFolder, loadFaceFolder } from '../data/face-folder';
+import { SPLITS } from '../data/fer-csv';
+import { resolveModelWeights } from '../io/pretrained';
+import { isKerasWeightsFile } from '../io/trained-model';
+import { resolveModelJson } from '../io/model-io';
+import { modelJsonInputSide } from '../models/fine-tune';
 
 export type { Fer2013TrainOptions } from './recipes';
 
 /** What trainOnFer2013 resolves to. The caller disposes `result.model`. */
 export interface Fer2013TrainRun {
   result: TrainResult;
-  /** The seed's table's figures (null for folder data or evaluate: false). */
+  /** The seed's table's figures (null for `facial preprocess` folders or evaluate: false). */
   evaluation: EvaluationResults | null;
+  /** The class names of a folder of your own photos (null for FER2013). */
+  classNames: readonly string[] | null;
   prefix: string;
 }
 
@@ -49,8 +57,17 @@ async function loadData(
   size: number,
   seed: number,
   augment: AugmentationName | null,
-): Promise<{ train: DataSource; validation: DataSource | null; facial: Facial | null }> {
+  log: (m: string) => void,
+): Promise<{ train: DataSource; validation: DataSource | null; facial: Facial | null; photos: FaceFolderData | null }> {
   const data = o.data;
+  if (isPhotoFolder(data)) {
+    const photos = await loadFaceFolder(data, { validationSplit: o.validationSplit, detect: o.detect, seed, batchSize: o.batchSize, size });
+    log(photos.summary);
+    for (const s of photos.skipped) log(`  skipped ${s.file}: ${s.reason}`);
+    // The folder's faces are already x/255 - 0.5, as Facial's: augmenting only moves pixels.
+    const train = augment ? new ImageDataGenerator(AUGMENTATIONS[augment]).flowFromSource(photos.train, { seed }) : photos.train;
+    return { train, validation: photos.validation, facial: null, photos };
+  }
   if (data && fs.existsSync(data) && fs.statSync(data).isDirectory()) {
     const sub = (name: string) => (fs.existsSync(path.join(data, name)) ? path.join(data, name) : null);
     // After augmentation the pixels are no longer whole numbers: the function, not the byte table.
@@ -64,7 +81,7 @@ async function loadData(
     const validation = valDir
       ? new ImageDataGenerator({ preprocessingFunction: normalise }).flowFromDirectory(valDir, { ...opts, shuffle: false })
       : null;
-    return { train, validation, facial: null };
+    return { train, validation, facial: null, photos: null };
   }
   const prep = inputPreparation(size);
   const facial = await Facial.load({ csvPath: data, resize: prep.resize, limit: o.limit, compact: prep.compact });
@@ -72,7 +89,7 @@ async function loadData(
   // Facial data is already x/255 - 0.5; augmenting it afterwards only moves pixels, so no preprocessing here.
   const train = augment ? new ImageDataGenerator(AUGMENTATIONS[augment]).flowFromSource(base, { seed }) : base;
   const validation = facial.count('validation') > 0 ? fromFacial(facial, 'validation', { batchSize: o.batchSize, shuffle: false }) : null;
-  return { train, validation, facial };
+  return { train, validation, facial, photos: null };
 }
 
 /** Stands in for the data of a run that is already finished: none is read. */
@@ -86,9 +103,14 @@ const NO_DATA: DataSource = {
  * The settings that shape a run, recorded in its resume state: a resume that changes one is
  * refused (training/train-state.ts). The length (--epochs, --minutes) and --lr may change.
  */
-function runSettings(o: Fer2013TrainOptions, size: number, augment: AugmentationName | null): RunSettings {
+function runSettings(o: Fer2013TrainOptions, size: number, augment: AugmentationName | null, classes: string[] | null): RunSettings {
   const data = o.data ?? (fs.existsSync(DEFAULT_CSV_PATH) ? DEFAULT_CSV_PATH : null);
+  // A folder of photos: its classes, how faces are found and held out, and the freeze shape the run too.
+  const photos: RunSettings = classes
+    ? { classes: classes.join(','), validation_split: o.validationSplit ?? 0.2, no_detect: o.detect === false, freeze: o.freezeEpochs ?? 0 }
+    : {};
   return {
+    ...photos,
     model: o.model,
     image_size: size,
     data: data === null ? 'the embedded sample' : path.resolve(data),
@@ -129,7 +151,12 @@ export async function trainOnFer2013(o: Fer2013TrainOptions): Promise<Fer2013Tra
 async function trainLocked(o: Fer2013TrainOptions, prefix: string, augment: AugmentationName | null): Promise<Fer2013TrainRun> {
   const spec = modelSpec(o.model, '--model');
   const log = o.log ?? ((m: string) => process.stdout.write(m + '\n'));
-  const size = o.size ?? spec.defaultSize;
+  const photoFolder = isPhotoFolder(o.data);
+  // Fine-tuning a tfjs model on photos: the data is prepared at the model's own side.
+  const weights = o.modelWeights === undefined ? undefined : resolveModelWeights(o.modelWeights);
+  const weightsSide = photoFolder && weights && !isKerasWeightsFile(weights) ? modelJsonInputSide(resolveModelJson(weights)) : null;
+  const size = o.size ?? weightsSide ?? spec.defaultSize;
+  const classes = photoFolder ? folderClassNames(o.data!) : null;
   const lr = o.learningRate ?? (o.optimizer === 'adam' ? 1e-3 : 0.01);
   const schedule =
     o.schedule === 'cosine'
@@ -137,7 +164,7 @@ async function trainLocked(o: Fer2013TrainOptions, prefix: string, augment: Augm
           o.warmupSteps ? { initialLearningRate: 0, warmupTarget: lr, warmupSteps: o.warmupSteps } : { initialLearningRate: lr },
         )
       : undefined;
-  const settings = runSettings(o, size, augment);
+  const settings = runSettings(o, size, augment, classes);
   const epochs = o.epochs ?? (o.timeBudget ? undefined : 30);
   // Before the data is read (minutes for the full file): refusals and a finished run cost nothing.
   const plan = planResume(`${prefix}_state`, {
@@ -157,9 +184,9 @@ async function trainLocked(o: Fer2013TrainOptions, prefix: string, augment: Augm
     log(`No resume state in ${prefix}_state: starting from epoch 1; ${prefix}_log.csv is restarted`);
   }
 
-  const { train, validation, facial } = plan.finished
-    ? { train: NO_DATA, validation: null, facial: null }
-    : await loadData(o, size, seed, augment);
+  const { train, validation, facial, photos } = plan.finished
+    ? { train: classes ? { ...NO_DATA, classNames: classes } : NO_DATA, validation: null, facial: null, photos: null }
+    : await loadData(o, size, seed, augment, log);
   try {
     const callbacks: Callback[] = [
       new ModelCheckpoint({
@@ -196,12 +223,19 @@ async function trainLocked(o: Fer2013TrainOptions, prefix: string, augment: Augm
       checkpointEvery: o.checkpointEvery,
       learningRateOverride: o.learningRate !== undefined && !schedule,
       quantize: o.quantize,
+      freezeEpochs: o.freezeEpochs,
     });
+    const scored = facial ?? photos?.folder;
     const evaluation =
-      facial && o.evaluate !== false && !result.finished
-        ? await evaluateModel(result.model, facial, ['train', 'validation', 'test'], { batchSize: o.batchSize })
+      scored && o.evaluate !== false && !result.finished
+        ? await evaluateModel(
+            result.model,
+            scored,
+            SPLITS.filter((s) => scored.count(s) > 0),
+            { batchSize: o.batchSize },
+          )
         : null;
-    return { result, evaluation, prefix };
+    return { result, evaluation, prefix, classNames: classes };
   } finally {
     facial?.dispose();
   }

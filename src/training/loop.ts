@@ -17,6 +17,7 @@ import { getLearningRate, setLearningRate } from './optimizers';
 import { evaluateSource, makeTrainStep } from './step';
 import { adoptTrainState, findTrainState, finishTrainState, loadTrainState, saveTrainState, TrainPosition } from './train-state';
 import { batchLimitMessage, capability, deviceErrorText } from '../engine/capabilities';
+import { earlyStageLayers, freezeLayers } from '../models/fine-tune';
 
 /** Thrown when a batch's loss is NaN or infinite: nothing was written from the diverged weights. */
 export class TrainingDivergedError extends Error {
@@ -166,7 +167,25 @@ async function runEpochs(
   } else if (s.classWeight) {
     classWeights = s.classWeight;
   }
-  const stepFn = makeTrainStep(model, optimizer, { classWeights });
+  // Fine-tuning's --freeze: the early stages are held fixed in the first epochs (the step is
+  // rebuilt when that changes; a resume decides it from the epoch alone, so it repeats exactly).
+  const freezeEpochs = s.freezeEpochs ?? 0;
+  const frozenLayers = freezeEpochs > 0 ? (s.freezeLayers ?? earlyStageLayers(model)) : [];
+  let stepFrozen: boolean | null = null;
+  let stepFn: ReturnType<typeof makeTrainStep> | null = null;
+  const stepFor = (epoch: number) => {
+    const frozen = epoch < freezeEpochs && frozenLayers.length > 0;
+    if (!stepFn || frozen !== stepFrozen) {
+      const vars = freezeLayers(model, frozenLayers, frozen);
+      stepFn = makeTrainStep(model, optimizer, { classWeights, frozen: frozen ? vars : undefined });
+      if (frozen)
+        log(
+          `Epochs 1-${freezeEpochs}: ${frozenLayers.length} early layers held fixed (${frozenLayers[0]} .. ${frozenLayers[frozenLayers.length - 1]})`,
+        );
+      stepFrozen = frozen;
+    }
+    return stepFn;
+  };
 
   // The caller's callbacks first (their order indexes the resume state), progress last.
   const own = toCallbacks(s.callbacks);
@@ -217,6 +236,7 @@ async function runEpochs(
   const batchLimit = capability('batchLimit')?.(model);
   for (let epoch = pos.nextEpoch; epoch < epochs && !ctx.stopTraining && !outOfTime; epoch++) {
     const fromBatch = epoch === pos.nextEpoch ? pos.nextBatch : 0;
+    const step = stepFor(epoch);
     const sums = fromBatch > 0 ? { ...pos.epochSums } : { loss: 0, acc: 0, seen: 0 };
     // As Keras's BackupAndRestore, a resumed epoch begins again for the callbacks, told where it resumes.
     await callbacks.onEpochBegin(
@@ -239,7 +259,7 @@ async function runEpochs(
       let r: { loss: number; acc: number };
       try {
         await callbacks.onBatchBegin(b, { batch: b, size: n });
-        r = await stepFn(batch.xs, batch.ys);
+        r = await step(batch.xs, batch.ys);
       } finally {
         tf.dispose([batch.xs, batch.ys]);
       }
@@ -282,6 +302,7 @@ async function runEpochs(
     for (const k of Object.keys(history) as Array<keyof typeof history>) if (logs[k] !== undefined) history[k].push(logs[k]);
     await save({ nextEpoch: epoch + 1, nextBatch: 0, step: pos.step, elapsedMs: elapsed(), epochSums: { loss: 0, acc: 0, seen: 0 } });
   }
+  freezeLayers(model, frozenLayers, false); // the model goes back as a model for inference and further training
   await callbacks.onTrainEnd();
   if (diverged) throw divergedError(diverged, stateDir, callbacks);
   if (s.savePrefix) await saveWithPrefix(model, s.savePrefix, { quantize: s.quantize });

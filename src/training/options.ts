@@ -33,8 +33,20 @@ export interface TrainOptions {
   learningRate?: number;
   batchSize?: number;
   epochs?: number;
-  /** Initial weights: a Keras .h5 (loadKerasWeights, by layer order) or a tfjs model folder / model.json. */
+  /**
+   * Initial weights: a Keras .h5 (loadKerasWeights, by layer order), a tfjs model folder /
+   * model.json, or 'pretrained' (the shipped FER2013 model). When the data names its own classes
+   * (loadFaceFolder), a tfjs model brings its own architecture and gets a head for those classes
+   * (models/fine-tune.ts withClassHead).
+   */
   modelWeights?: string;
+  /**
+   * Hold the early stages fixed for this many epochs (default 0): `freezeLayers`, else the stem
+   * and the first residual stage (models/fine-tune.ts earlyStageLayers says why those).
+   */
+  freezeEpochs?: number;
+  /** Layer names `freezeEpochs` holds fixed (default: earlyStageLayers). */
+  freezeLayers?: string[];
   /** Writes `{prefix}_model.json` + `{prefix}_model.weights.bin` and `{prefix}_weights.h5` at the end, as the seed. */
   savePrefix?: string;
   /** 'balanced' = n_samples / (n_classes * count_c) as sklearn, or one weight per class. */

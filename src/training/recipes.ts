@@ -93,4 +93,10 @@ export interface Fer2013TrainOptions {
   quantize?: QuantizeDtype;
   /** Where messages go (default stdout). */
   log?: (message: string) => void;
+  /** A folder of your own photos (not `facial preprocess`'s train_dir/ layout): the fraction held out when it has no validation/ (default 0.2). */
+  validationSplit?: number;
+  /** A folder of your own photos: find the face in each (default true); false for folders of face crops. */
+  detect?: boolean;
+  /** Hold the early stages fixed for this many epochs (fine-tuning; see models/fine-tune.ts earlyStageLayers). */
+  freezeEpochs?: number;
 }

@@ -11,6 +11,13 @@ import { DataSource, toBatch } from '../data/data-source';
 export interface TrainStepOptions {
   /** One weight per class, multiplying each sample's loss (Keras class_weight). */
   classWeights?: number[];
+  /**
+   * Names of variables the step leaves unchanged (fine-tuning's frozen layers: fine-tune.ts
+   * freezeLayers). Their gradients are not computed, and the optimizer is handed every variable
+   * in the same order with null for these, because tfjs's Adam and momentum keep their slots
+   * by position in that list: a shorter list would pair slots with the wrong variables.
+   */
+  frozen?: ReadonlySet<string>;
 }
 
 /**
@@ -28,17 +35,26 @@ export function makeTrainStep(
 ): (xs: tf.Tensor4D, ys: tf.Tensor2D) => Promise<{ loss: number; acc: number }> {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const weights = opts.classWeights ? Float32Array.from(opts.classWeights) : null;
+  const frozen = opts.frozen?.size ? opts.frozen : null;
+  const live = frozen ? vars.filter((v) => !frozen.has(v.name)) : vars;
   return async (xs, ys) => {
     let acc: tf.Scalar | null = null;
-    const loss = optimizer.minimize(
-      () => {
-        const out = trainingLoss(model, xs, ys, weights);
-        acc = out.acc;
-        return out.total;
-      },
-      true,
-      vars,
-    );
+    const f = () => {
+      const out = trainingLoss(model, xs, ys, weights);
+      acc = out.acc;
+      return out.total;
+    };
+    let loss: tf.Scalar | null;
+    if (!frozen) loss = optimizer.minimize(f, true, vars);
+    else {
+      // optimizer.minimize, with the frozen variables present (as null) in their places.
+      const { value, grads } = optimizer.computeGradients(f, live);
+      const all: Record<string, tf.Tensor | null> = {};
+      for (const v of vars) all[v.name] = grads[v.name] ?? null;
+      optimizer.applyGradients(all as tf.NamedTensorMap);
+      tf.dispose(Object.values(grads));
+      loss = value;
+    }
     const both = tf.stack([loss!, acc!]);
     tf.dispose([loss!, acc!]);
     const [l, a] = await both.data();

@@ -215,6 +215,10 @@ export function checkResumeSettings(dir: string, meta: TrainStateMeta, given: Re
     const recorded = flag === 'seed' ? meta.seed : (meta.settings?.[flag] ?? meta.settings?.[RENAMED_SETTINGS[flag] ?? '']);
     if (value === undefined || recorded === undefined || recorded === value) continue;
     const show = (v: unknown) => (v === null ? 'none' : String(v));
+    if (flag === 'classes')
+      throw new Error(
+        `the data folder's classes (${show(value)}) differ from the run in ${dir}, which has ${show(recorded)}: resume on the run's folder, or start a new run (--force replaces it)`,
+      );
     throw new Error(
       `--${flag} ${show(value)} differs from the run in ${dir}, which has --${flag} ${show(recorded)}: resume with the run's --${flag} ${show(recorded)}` +
         (flag === 'seed' ? ' or without --seed' : '') +

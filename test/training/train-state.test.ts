@@ -20,3 +20,10 @@ test("a state written when the flag was --size is checked against today's --imag
   assert.doesNotThrow(() => checkResumeSettings('p_state', old, { image_size: 32 }));
   assert.throws(() => checkResumeSettings('p_state', old, { image_size: 48 }), /--image_size 48 differs .* which has --image_size 32/);
 });
+
+test("a folder whose classes changed is refused naming the folder's classes, not a flag", () => {
+  assert.throws(
+    () => checkResumeSettings('p_state', meta({ classes: 'a,b' }), { classes: 'a,b,c' }),
+    /^Error: the data folder's classes \(a,b,c\) differ from the run in p_state, which has a,b: resume on the run's folder/,
+  );
+});
