@@ -65,7 +65,7 @@ export function collectImages(inputs: string[]): { files: string[]; missing: str
 }
 
 /** The results as an aligned table: file, top emotion, then the probabilities in percent. */
-export function formatPredictions(results: PredictResult[], names: readonly string[] = EMOTIONS): string {
+export function formatPredictions(results: PredictResult<string>[], names: readonly string[] = EMOTIONS): string {
   const ok = results.filter((r) => r.ok);
   const header = ['file', 'emotion', ...names];
   const rows = ok.map((r) => [r.source, r.emotion, ...r.probabilities.map((p) => (100 * p).toFixed(2))]);
@@ -79,7 +79,7 @@ export function formatPredictions(results: PredictResult[], names: readonly stri
 }
 
 /** One line per face: file, face number, box (x y w h, whole pixels), detector score, emotion, probabilities in percent. */
-export function formatFacePredictions(results: FacePredictResult[], names: readonly string[] = EMOTIONS): string {
+export function formatFacePredictions(results: FacePredictResult<string>[], names: readonly string[] = EMOTIONS): string {
   const header = ['file', 'face', 'box (x y w h)', 'score', 'emotion', ...names];
   const rows = results.flatMap((r) => {
     if (!r.ok) return [];
@@ -103,7 +103,7 @@ export function formatFacePredictions(results: FacePredictResult[], names: reado
 }
 
 /** The --json form of face results: per image its size and faces, or the NO_FACE message. */
-export function facesJson(results: FacePredictResult[], names: readonly string[] = EMOTIONS): object[] {
+export function facesJson(results: FacePredictResult<string>[], names: readonly string[] = EMOTIONS): object[] {
   const round = (v: number) => Math.round(v * 100) / 100;
   return results.flatMap((r) =>
     r.ok
@@ -181,7 +181,7 @@ export function register(program: Command): void {
       if (!flags.no_detect) {
         const detector = await FaceDetector.load();
         const taken = new Set<string>();
-        let faceResults: FacePredictResult[];
+        let faceResults: FacePredictResult<string>[];
         try {
           faceResults = await predictFaces(trained.model, files, {
             detector,
@@ -201,7 +201,7 @@ export function register(program: Command): void {
         report(faceResults, flags.json ? { images: facesJson(faceResults, names) } : null, () => formatFacePredictions(faceResults, names));
         return;
       }
-      let results: PredictResult[];
+      let results: PredictResult<string>[];
       try {
         results = await predict(trained.model, files, {
           batchSize: flags.batch_size,

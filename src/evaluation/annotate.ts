@@ -10,7 +10,7 @@ import type { RawImage } from '../data/raw-image';
 import type { FacePrediction } from './predict-faces';
 
 /** `img` with `faces` drawn on it, as PNG bytes. */
-export function annotateImage(img: RawImage, faces: FacePrediction[]): Buffer {
+export function annotateImage(img: RawImage, faces: FacePrediction<string>[]): Buffer {
   const canvas = createCanvas(img.width, img.height);
   const ctx = canvas.getContext('2d');
   const rgba = ctx.createImageData(img.width, img.height);
@@ -54,7 +54,7 @@ export function annotatedPath(dir: string, source: string, taken: Set<string>): 
 }
 
 /** Writes `img` annotated with `faces` to `file` (creating its folder). */
-export function writeAnnotated(file: string, img: RawImage, faces: FacePrediction[]): void {
+export function writeAnnotated(file: string, img: RawImage, faces: FacePrediction<string>[]): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, annotateImage(img, faces));
 }

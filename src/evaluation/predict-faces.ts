@@ -17,27 +17,27 @@ import { ImageInput, PredictFailure, classOfRow, modelInputSide, preprocessImage
 import { TestTimeAugmentation, withTestTimeAugmentation } from '../models/tta';
 import { classNamesOf } from '../models/fine-tune';
 
-/** A face found and classified: the detector's answer plus the classifier's. */
-export interface FacePrediction extends DetectedFace {
+/** A face found and classified: the detector's answer plus the classifier's (`C`: as Prediction's). */
+export interface FacePrediction<C extends string = Emotion> extends DetectedFace {
   /** Most probable class id and its name (the model's class names: an Emotion for a FER2013 model). */
   label: number;
-  emotion: Emotion | string;
+  emotion: C;
   /** Softmax output, one probability per class in the model's class order (EMOTIONS for a FER2013 model). */
   probabilities: number[];
 }
 
 /** An image searched for faces: its faces largest first (none: no face was found). */
-export interface ImageFaces {
+export interface ImageFaces<C extends string = Emotion> {
   ok: true;
   /** The file path, or `image[i]` for a decoded image. */
   source: string;
   width: number;
   height: number;
-  faces: FacePrediction[];
+  faces: FacePrediction<C>[];
 }
 
 /** One result per input, in input order. */
-export type FacePredictResult = ImageFaces | PredictFailure;
+export type FacePredictResult<C extends string = Emotion> = ImageFaces<C> | PredictFailure;
 
 /** Options of `predictFaces`. */
 export interface PredictFacesOptions extends DetectOptions {
@@ -50,7 +50,7 @@ export interface PredictFacesOptions extends DetectOptions {
   /** 'flip' averages each face's probabilities with its mirror's (models/tta.ts); default 'none', as `predict`. */
   tta?: TestTimeAugmentation;
   /** Called with each decoded image and its faces (how `facial predict --annotate` draws them without decoding twice). */
-  onImage?: (img: RawImage, result: ImageFaces) => void;
+  onImage?: (img: RawImage, result: ImageFaces<string>) => void;
   /** Called after every image with the number of inputs handled so far. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -63,7 +63,7 @@ export async function predictFaces(
   model: tf.LayersModel,
   images: ImageInput[],
   opts: PredictFacesOptions = {},
-): Promise<FacePredictResult[]> {
+): Promise<FacePredictResult<string>[]> {
   const requested = opts.batchSize ?? 32;
   if (!Number.isInteger(requested) || requested < 1)
     throw new Error(`predictFaces: batchSize must be a positive integer, got ${requested}`);
@@ -73,7 +73,7 @@ export async function predictFaces(
   const names = classNamesOf(model);
   const detector = opts.detector ?? (await FaceDetector.load());
   const predictor = withTestTimeAugmentation(fastPredictor(model), opts.tta ?? 'none');
-  const results: FacePredictResult[] = [];
+  const results: FacePredictResult<string>[] = [];
   try {
     for (const [i, input] of images.entries()) {
       const source = typeof input === 'string' ? input : `image[${i}]`;
@@ -90,7 +90,7 @@ export async function predictFaces(
         opts.onProgress?.(i + 1, images.length);
         continue;
       }
-      const scored: FacePrediction[] = [];
+      const scored: FacePrediction<string>[] = [];
       for (let from = 0; from < faces.length; from += batchSize) {
         const chunk = pixels.slice(from, from + batchSize);
         const xs = new Float32Array(chunk.length * side * side);
@@ -102,7 +102,7 @@ export async function predictFaces(
         checkDevice('predictFaces');
         chunk.forEach((_, row) => scored.push({ ...faces[from + row], ...classOfRow(values, row, k, names) }));
       }
-      const result: ImageFaces = { ok: true, source, width: img.width, height: img.height, faces: scored };
+      const result: ImageFaces<string> = { ok: true, source, width: img.width, height: img.height, faces: scored };
       results.push(result);
       opts.onImage?.(img, result);
       opts.onProgress?.(i + 1, images.length);

@@ -19,14 +19,18 @@ import { classNamesOf } from '../models/fine-tune';
 /** An image to score: a PNG/JPEG file path, or an already decoded image. */
 export type ImageInput = string | RawImage;
 
-/** A scored image. */
-export interface Prediction {
+/**
+ * A scored image. `C` is the type of the model's class names: Emotion for a FER2013 model (the
+ * shipped one: `loadPretrained().classify`), string for any model (`predict`), whose classes may
+ * be a folder's own (issue 21).
+ */
+export interface Prediction<C extends string = Emotion> {
   ok: true;
   /** The file path, or `image[i]` for a decoded image. */
   source: string;
   /** Most probable class id and its name (the model's own class names: an Emotion for a FER2013 model). */
   label: number;
-  emotion: Emotion | string;
+  emotion: C;
   /** Softmax output, one probability per class in the model's class order (EMOTIONS for a FER2013 model). */
   probabilities: number[];
   /** Set when the answer means little: an image smaller than MIN_FACE_SIDE on a side. */
@@ -40,8 +44,8 @@ export interface PredictFailure {
   error: string;
 }
 
-/** One result per input, in input order. */
-export type PredictResult = Prediction | PredictFailure;
+/** One result per input, in input order (`C`: see Prediction). */
+export type PredictResult<C extends string = Emotion> = Prediction<C> | PredictFailure;
 
 /** Options of `predict`. */
 export interface PredictOptions {
@@ -92,7 +96,7 @@ export function classOfRow(
   row: number,
   k: number,
   names: readonly string[] = EMOTIONS,
-): { label: number; emotion: Emotion | string; probabilities: number[] } {
+): { label: number; emotion: string; probabilities: number[] } {
   const probabilities = Array.from(values.subarray(row * k, (row + 1) * k));
   let label = 0;
   for (let c = 1; c < k; c++) if (probabilities[c] > probabilities[label]) label = c;
@@ -103,14 +107,14 @@ export function classOfRow(
  * Scores `images` (file paths or decoded images) with `model`, batch by batch. Never throws
  * for a bad image: its result is a PredictFailure naming it, and the others are scored.
  */
-export async function predict(model: tf.LayersModel, images: ImageInput[], opts: PredictOptions = {}): Promise<PredictResult[]> {
+export async function predict(model: tf.LayersModel, images: ImageInput[], opts: PredictOptions = {}): Promise<PredictResult<string>[]> {
   const requested = opts.batchSize ?? 32;
   if (!Number.isInteger(requested) || requested < 1) throw new Error(`predict: batchSize must be a positive integer, got ${requested}`);
   const batchSize = inferenceBatchSize(model, requested);
   const side = modelInputSide(model);
   const stretch = opts.stretch ?? inputPreparation(side).stretch;
   const names = classNamesOf(model);
-  const results: PredictResult[] = new Array(images.length);
+  const results: PredictResult<string>[] = new Array(images.length);
   // BN folded into the convolutions on wasm
   const predictor = withTestTimeAugmentation(fastPredictor(model), opts.tta ?? 'none');
   try {

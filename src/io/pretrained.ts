@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTrainedModel, TrainedModel } from './trained-model';
 import { ImageInput, predict, PredictOptions, PredictResult } from '../evaluation/predict';
+import type { Emotion } from '../data/emotions';
 
 /** The shipped model, and a classifier over it. */
 export interface PretrainedModel extends TrainedModel {
@@ -14,7 +15,7 @@ export interface PretrainedModel extends TrainedModel {
    * `predict(model, images, opts)` with flip averaging on unless `opts.tta` says otherwise: one
    * face costs milliseconds, so the default buys accuracy rather than speed.
    */
-  classify(images: ImageInput[], opts?: PredictOptions): Promise<PredictResult[]>;
+  classify(images: ImageInput[], opts?: PredictOptions): Promise<PredictResult<Emotion>[]>;
 }
 
 /** The shipped model's folder, resolved from the package root (works from src/ and dist/). */
@@ -45,5 +46,9 @@ export function resolveModelWeights(p: string): string {
  */
 export async function loadPretrained(): Promise<PretrainedModel> {
   const trained = await loadTrainedModel(pretrainedModelPath());
-  return { ...trained, classify: (images, opts = {}) => predict(trained.model, images, { tta: 'flip', ...opts }) };
+  return {
+    ...trained,
+    // The shipped model's classes are FER2013's seven, stored in its model.json in EMOTIONS order.
+    classify: async (images, opts = {}) => (await predict(trained.model, images, { tta: 'flip', ...opts })) as PredictResult<Emotion>[],
+  };
 }
