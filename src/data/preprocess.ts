@@ -84,28 +84,37 @@ function startWorker(): Worker {
   return startModuleWorker(__dirname, __filename, 'preprocess-worker', { facialPreprocessWorker: true });
 }
 
-/** Runs the batches on `count` workers, each taking the next batch when it finishes one. */
+/**
+ * Runs the batches on `count` workers, each taking the next batch when it finishes one. After a
+ * failure no worker gets another batch, but each finishes the one it holds before they are
+ * stopped: stopping a thread inside a write would leave its temporary file behind.
+ */
 async function runOnWorkers(batches: FaceBatch[], count: number, onBatch: (n: number) => void): Promise<void> {
   const workers = Array.from({ length: Math.min(count, batches.length) }, startWorker);
   let next = 0;
+  let failure: Error | null = null;
   try {
     await Promise.all(
       workers.map(
         (w) =>
-          new Promise<void>((resolve, reject) => {
+          new Promise<void>((resolve) => {
+            const stop = (err: Error) => {
+              failure ??= err;
+              resolve();
+            };
             const feed = () => {
-              if (next >= batches.length) return resolve();
+              if (failure || next >= batches.length) return resolve();
               const b = batches[next++];
               w.postMessage(b, [b.pixels.buffer as ArrayBuffer]);
             };
             w.on('message', (r: WorkerReply) => {
-              if (!r.ok) return reject(new Error(r.message));
+              if (!r.ok) return stop(new Error(r.message));
               onBatch(r.written);
               feed();
             });
-            w.on('error', reject);
+            w.on('error', stop);
             w.on('exit', (code) => {
-              if (code !== 0) reject(new Error(`preprocess worker stopped with exit code ${code}`));
+              if (code !== 0) stop(new Error(`preprocess worker stopped with exit code ${code}`));
             });
             feed();
           }),
@@ -114,6 +123,7 @@ async function runOnWorkers(batches: FaceBatch[], count: number, onBatch: (n: nu
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
+  if (failure) throw failure;
 }
 
 /** The width of an existing PNG from its IHDR chunk (bytes 16..19), -1 for a file that is not a PNG, null when absent. */
