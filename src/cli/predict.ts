@@ -64,10 +64,15 @@ export function collectImages(inputs: string[]): { files: string[]; missing: str
   return { files, missing };
 }
 
-/** The results as an aligned table: file, top emotion, then the probabilities in percent. */
+/** The heading of the predicted-class column: 'emotion' for FER2013's seven, 'class' for a model's own classes. */
+export function classColumn(names: readonly string[]): string {
+  return names.length === EMOTIONS.length && names.every((n, i) => n === EMOTIONS[i]) ? 'emotion' : 'class';
+}
+
+/** The results as an aligned table: file, top class, then the probabilities in percent. */
 export function formatPredictions(results: PredictResult<string>[], names: readonly string[] = EMOTIONS): string {
   const ok = results.filter((r) => r.ok);
-  const header = ['file', 'emotion', ...names];
+  const header = ['file', classColumn(names), ...names];
   const rows = ok.map((r) => [r.source, r.emotion, ...r.probabilities.map((p) => (100 * p).toFixed(2))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>
@@ -78,9 +83,9 @@ export function formatPredictions(results: PredictResult<string>[], names: reado
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** One line per face: file, face number, box (x y w h, whole pixels), detector score, emotion, probabilities in percent. */
+/** One line per face: file, face number, box (x y w h, whole pixels), detector score, top class, probabilities in percent. */
 export function formatFacePredictions(results: FacePredictResult<string>[], names: readonly string[] = EMOTIONS): string {
-  const header = ['file', 'face', 'box (x y w h)', 'score', 'emotion', ...names];
+  const header = ['file', 'face', 'box (x y w h)', 'score', classColumn(names), ...names];
   const rows = results.flatMap((r) => {
     if (!r.ok) return [];
     if (r.faces.length === 0) return [[r.source, '-', NO_FACE]];

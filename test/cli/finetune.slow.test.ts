@@ -79,7 +79,7 @@ test(
     const predicted = facial(['predict', files.confused[0], files.Happy[0], '--model_weights', model]);
     assert.equal(predicted.status, 0, predicted.stderr);
     const lines = predicted.stdout.trimEnd().split('\n');
-    assert.match(lines[0], /^file\s+face\s+box \(x y w h\)\s+score\s+emotion\s+Happy\s+Sad\s+confused$/);
+    assert.match(lines[0], /^file\s+face\s+box \(x y w h\)\s+score\s+class\s+Happy\s+Sad\s+confused$/);
     assert.match(lines[1], /\s(Happy|Sad|confused)(\s+\d+\.\d\d){3}$/);
     const json = facial(['predict', files.confused[0], '--model_weights', model, '--json']);
     assert.deepEqual(Object.keys(JSON.parse(json.stdout).images[0].faces[0].probabilities), ['Happy', 'Sad', 'confused']);
