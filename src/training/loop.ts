@@ -13,7 +13,7 @@ import { saveWithPrefix } from '../io/checkpoint-io';
 import { CallbackList, Logs, ModelCheckpoint, toCallbacks, TrainingContext } from './callbacks';
 import { ProgressCallback } from './progress';
 import { balancedClassWeights } from './loss';
-import { getLearningRate, setLearningRate } from './optimizers';
+import { getLearningRate, resetOptimizerState, setLearningRate } from './optimizers';
 import { evaluateSource, makeTrainStep } from './step';
 import { adoptTrainState, findTrainState, finishTrainState, loadTrainState, saveTrainState, TrainPosition } from './train-state';
 import { batchLimitMessage, capability, deviceErrorText } from '../engine/capabilities';
@@ -237,6 +237,12 @@ async function runEpochs(
   for (let epoch = pos.nextEpoch; epoch < epochs && !ctx.stopTraining && !outOfTime; epoch++) {
     const fromBatch = epoch === pos.nextEpoch ? pos.nextBatch : 0;
     const step = stepFor(epoch);
+    if (epoch === freezeEpochs && fromBatch === 0 && frozenLayers.length > 0) {
+      // Released layers start with a fresh optimizer, as Keras recompiles; decided by the epoch
+      // and batch alone, so a run resumed at this epoch's start resets exactly as the first did.
+      await resetOptimizerState(optimizer);
+      log(`Epoch ${epoch + 1}: every layer trains from here, with a fresh optimizer state (moments and step count)`);
+    }
     const sums = fromBatch > 0 ? { ...pos.epochSums } : { loss: 0, acc: 0, seen: 0 };
     // As Keras's BackupAndRestore, a resumed epoch begins again for the callbacks, told where it resumes.
     await callbacks.onEpochBegin(

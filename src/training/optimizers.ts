@@ -29,3 +29,32 @@ export function makeOptimizer(name: 'sgd' | 'adam' | 'momentum', lr?: number): t
       throw new Error(`unknown optimizer '${name as string}' (use sgd, adam or momentum)`);
   }
 }
+
+/**
+ * Returns the optimizer to the state it was built in: every slot (Adam's moments, momentum's
+ * accumulations) zero, its step count 0, Adam's running beta powers back to beta1 and beta2.
+ * Fine-tuning calls it when the frozen layers are released: their slots are still zero while a
+ * step count of hundreds has switched Adam's bias correction off, so their first updates would
+ * be mis-scaled (about half the usual size after ten frozen steps, 2.5 times it after a
+ * thousand). Keras's fine-tuning guide compiles a fresh optimizer at that point; this is the same
+ * state, kept in the variables the step and the resume state already hold. Zeroed in place:
+ * tfjs's setWeights makes new slot variables without disposing the old ones.
+ */
+export async function resetOptimizerState(optimizer: tf.Optimizer): Promise<void> {
+  const weights = await optimizer.getWeights();
+  // getWeights's first entry is a fresh iteration scalar; the rest are the live slot variables.
+  weights[0]?.tensor.dispose();
+  const o = optimizer as unknown as {
+    iterations_?: number;
+    accBeta1?: tf.Variable;
+    accBeta2?: tf.Variable;
+    beta1?: number;
+    beta2?: number;
+  };
+  tf.tidy(() => {
+    for (const w of weights.slice(1)) (w.tensor as tf.Variable).assign(tf.zerosLike(w.tensor));
+    if (o.accBeta1 && o.beta1 !== undefined) o.accBeta1.assign(tf.scalar(o.beta1));
+    if (o.accBeta2 && o.beta2 !== undefined) o.accBeta2.assign(tf.scalar(o.beta2));
+  });
+  if (o.iterations_ !== undefined) o.iterations_ = 0;
+}

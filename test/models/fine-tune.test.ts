@@ -3,7 +3,7 @@
  * classes the old head knew by name, their exact weights; the names travel in model.json and
  * plain tfjs still loads it; a frozen step leaves the frozen weights and BatchNorm statistics
  * unchanged, keeps Adam's per-position slots with their variables across the unfreeze, and
- * leaks no tensor; the early stages of the any-size ResNet-50 are the stem and conv2_x.
+ * leaks no tensor; the released layers start with a fresh optimizer state, as Keras recompiles; the early stages of the any-size ResNet-50 are the stem and conv2_x.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -15,6 +15,9 @@ import { classNamesOf, earlyStageLayers, freezeLayers, withClassHead } from '../
 import { EMOTIONS } from '../../src/data/emotions';
 import { saveModel, fileSystemIO } from '../../src/io/model-io';
 import { makeTrainStep } from '../../src/training/step';
+import { makeOptimizer, resetOptimizerState } from '../../src/training/optimizers';
+import { trainResnet50 } from '../../src/train';
+import { fromTensors } from '../../src/data/data-source';
 import { resnet50AnySize } from '../../src/resnet50-anysize';
 import { batchNormalization } from '../../src/models/batch-normalization';
 import { tinyClassifier, tinyData } from '../helpers/tiny';
@@ -117,4 +120,69 @@ test("--freeze's early stages of the any-size ResNet-50 at 48: the stem and conv
   const rest = model.layers.filter((l) => !early.includes(l.name) && l.getClassName() === 'Conv2D');
   assert.ok(rest.every((l) => (l.outputShape as number[])[1] <= 6));
   model.dispose();
+});
+
+test('resetOptimizerState: after steps, Adam and momentum take the same next step as a fresh optimizer; nothing leaks', async () => {
+  await tf.setBackend('cpu');
+  const { xs, ys } = tinyData(12, 6);
+  for (const make of [() => makeOptimizer('adam', 0.01), () => makeOptimizer('momentum', 0.05)]) {
+    const used = tinyWithOurBatchNorm();
+    const optimizer = make();
+    const step = makeTrainStep(used, optimizer);
+    for (let i = 0; i < 5; i++) await step(xs, ys);
+    const fresh = tinyWithOurBatchNorm();
+    fresh.setWeights(used.getWeights());
+    const start = tf.memory().numTensors;
+    await resetOptimizerState(optimizer);
+    assert.equal(tf.memory().numTensors, start, 'reset in place: no tensor made or lost');
+    await step(xs, ys);
+    const freshOptimizer = make();
+    await makeTrainStep(fresh, freshOptimizer)(xs, ys);
+    const [a, b] = [used, fresh].map((m) => m.getWeights().map((w) => Array.from(w.dataSync())));
+    a.forEach((w, i) =>
+      w.forEach((v, j) => assert.ok(Math.abs(v - b[i][j]) < 1e-6, `${used.weights[i].originalName}[${j}]: ${v} vs ${b[i][j]}`)),
+    );
+    tf.dispose([optimizer, freshOptimizer]);
+    used.dispose();
+    fresh.dispose();
+  }
+  tf.dispose([xs, ys]);
+});
+
+test('the first step after --freeze releases the early layers moves them as a fresh Adam would: by the learning rate, not by a stale bias correction', async () => {
+  await tf.setBackend('cpu');
+  const { xs, ys } = tinyData(12, 7);
+  const model = tinyWithOurBatchNorm();
+  const lr = 0.01;
+  const kernel = () => Array.from(model.getWeights()[0].dataSync());
+  let epoch = -1,
+    beforeRelease: number[] = [],
+    afterRelease: number[] = [];
+  const conv = model.layers.find((l) => l.getClassName() === 'Conv2D')!.name;
+  await trainResnet50(fromTensors(xs, ys, { batchSize: 4, seed: 2 }), {
+    model,
+    optimizer: makeOptimizer('adam', lr),
+    epochs: 3,
+    freezeEpochs: 2,
+    freezeLayers: [conv],
+    verbose: 0,
+    validationData: null,
+    callbacks: [
+      {
+        onEpochBegin: async (e: number) => {
+          epoch = e;
+          if (e === 2) beforeRelease = kernel();
+        },
+        onBatchEnd: async (b: number) => {
+          if (epoch === 2 && b === 0) afterRelease = kernel();
+        },
+      },
+    ],
+  } as never);
+  // Six frozen steps (two epochs of three batches): with the moments left at zero and the step
+  // count at 7, Adam's first update of the kernel would be about 0.5 lr per element.
+  const largest = Math.max(...afterRelease.map((v, i) => Math.abs(v - beforeRelease[i])));
+  assert.ok(Math.abs(largest - lr) < lr * 1e-3, `largest first update ${largest}, a fresh Adam's is ${lr}`);
+  model.dispose();
+  tf.dispose([xs, ys]);
 });
