@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFerCsv } from '../src/data/fer-csv';
 import { trainOnFer2013 } from '../src/training/fer2013-run';
 import { percent } from '../src/evaluation/verify';
-import { writePhotoFolder } from '../test/helpers/photo-folder';
+import { writePhotoFolder } from '../scripts/scenes';
 
 const CLASSES: Array<{ name: string; label: number }> = [
   { name: 'Happy', label: 3 },

@@ -1,8 +1,12 @@
 /**
- * Synthetic photos for the detection tests, the pasted-faces check, the webcam clip and the
- * benchmark: FER2013 faces, enlarged with PIL bilinear, pasted into a colour background
- * (smooth gradients and soft blobs from a seeded generator, so a run is repeatable).
+ * Synthetic photos for the detection tests, the pasted-faces check, the webcam clip, the
+ * benchmarks and the fine-tuning folders: FER2013 faces, enlarged with PIL bilinear, pasted into
+ * a colour background (smooth gradients and soft blobs from a seeded generator, so a run is
+ * repeatable).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
 import type { RawImage } from '../src/data/raw-image';
 import { resizeBilinear } from '../src/data/resize';
 import { mulberry32 } from '../src/data/image-transform';
@@ -88,4 +92,36 @@ export function toY4m(frames: RawImage[], fps = 10): Buffer {
     parts.push(Buffer.from('FRAME\n'), y, u, v);
   }
   return Buffer.concat(parts);
+}
+
+/** An RGB image as PNG bytes. */
+export function pngOf(img: RawImage): Buffer {
+  const png = new PNG({ width: img.width, height: img.height });
+  for (let p = 0; p < img.width * img.height; p++) {
+    for (let c = 0; c < 3; c++) png.data[4 * p + c] = img.data[p * img.channels + Math.min(c, img.channels - 1)];
+    png.data[4 * p + 3] = 255;
+  }
+  return PNG.sync.write(png);
+}
+
+/** A 160x120 photo with `face` pasted at a seeded place, 72 pixels wide. */
+export function photoWithFace(face: Uint8Array, seed: number): Buffer {
+  const scene = background(160, 120, seed);
+  pasteFace(scene, face, 20 + (seed % 5) * 12, 10 + (seed % 3) * 10, 72);
+  return pngOf(scene);
+}
+
+/** Writes `<dir>/<class>/<i>.png` for each class's faces; returns the files, class by class. */
+export function writePhotoFolder(dir: string, classes: Record<string, Uint8Array[]>, seed = 1): Record<string, string[]> {
+  const files: Record<string, string[]> = {};
+  let k = seed;
+  for (const [name, faces] of Object.entries(classes)) {
+    fs.mkdirSync(path.join(dir, name), { recursive: true });
+    files[name] = faces.map((face, i) => {
+      const file = path.join(dir, name, `${String(i).padStart(3, '0')}.png`);
+      fs.writeFileSync(file, photoWithFace(face, k++));
+      return file;
+    });
+  }
+  return files;
 }

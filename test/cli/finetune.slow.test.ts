@@ -14,7 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from '../helpers/paths';
-import { sampleFaces, writePhotoFolder } from '../helpers/photo-folder';
+import { sampleFaces } from '../helpers/photo-folder';
+import { writePhotoFolder } from '../../scripts/scenes';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-'));
 const cli = path.join(ROOT, 'src', 'cli', 'main.ts');

@@ -18,7 +18,8 @@ import type { RawImage } from '../../src/data/raw-image';
 import { readImage, encodeGrayPng } from '../../src/data/image-io';
 import { cropSquare } from '../../src/detection/framing';
 import { preprocessImage } from '../../src/evaluation/predict';
-import { sampleFaces, writePhotoFolder } from '../helpers/photo-folder';
+import { sampleFaces } from '../helpers/photo-folder';
+import { writePhotoFolder } from '../../scripts/scenes';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'face-folder-'));
 test.after(() => fs.rmSync(root, { recursive: true, force: true }));
