@@ -15,6 +15,7 @@
 #   r48_*        what `facial train --save_prefix r48` writes: _state/ (resume), _best/ (chosen
 #                on PublicTest), _log.csv (one row an epoch)
 #   train.log    everything the training printed, appended across resumes
+#   shipping/    `ship`'s copy of the best model, its log and state record, taken as it starts
 #   plan.env     the settings fixed at the start (commit, epochs, seed), read again on every resume
 #
 # A missing run folder (a new machine) starts a new run, warm-started from the shipped model's
@@ -56,10 +57,15 @@ if [ "${1:-}" = ship ]; then
     exit 0
   fi
   echo "shipping: the run's best PublicTest accuracy $best% beats the shipped model's $shipped%"
+  # The run goes on while the ship's verify takes half an hour: the model, its log and the state's
+  # record are copied first, so a new best epoch meanwhile cannot split the card from the weights.
+  snap="$run_dir/shipping"
+  rm -rf "$snap" && mkdir -p "$snap/r48_state"
+  cp "$run_dir/r48_log.csv" "$snap/" && cp "$run_dir/r48_state/state.json" "$snap/r48_state/" && cp -r "$run_dir/r48_best" "$snap/"
   cd "$repo"
   npm run build >/dev/null
-  nice -n 5 npx ts-node scripts/ship-model.ts --model "$run_dir/r48_best" --log "$run_dir/r48_log.csv" \
-    --state "$run_dir/r48_state" --data "$data" --quantize uint8 --batch_size 32 \
+  nice -n 5 npx ts-node scripts/ship-model.ts --model "$snap/r48_best" --log "$snap/r48_log.csv" \
+    --state "$snap/r48_state" --data "$data" --quantize uint8 --batch_size 32 \
     --engine "wasm-threaded (tfjs-backend-wasm 4.22.0 with this library's training kernels) on the project's 2-vCPU x86-64 machine, no GPU, under nice 19 beside the sessions' own work" \
     --recipe "raghakot's ResNet-50 at 48x48 (L2 1e-4); Adam (0.9, 0.999, eps 1e-7); CosineDecay over the $epochs planned epochs with a linear warm-up from 0 to 1e-3 over 300 steps; augmentation shift-rotate-zoom-flip-erase (the seed's width/height shift 0.1 and horizontal flip, plus rotation +-10 degrees and zoom +-10% as Khaireddin & Chen 2021 and Pramerdorfer & Kampel 2016 used on FER2013, and random erasing with probability 0.5, Zhong et al. 2017, so no one region of the face carries the answer alone); batch 32; checkpoint kept by PublicTest accuracy" \
     --warm_start "the shipped model of commit ${commit:0:7} ($warm_start_epochs epochs), its weights loaded and trained on with a fresh optimizer and schedule (scripts/long-run.sh)" \
