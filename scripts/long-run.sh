@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The long 48x48 run (issue 23): starts it, or resumes it where its last state left it, in the
-# background under `nice -n 19`, so a session's own builds and tests keep the machine.
+# background under `nice -n 19` (its autogroup too), so a session's own builds and tests keep
+# the machine.
 #
 #   bash scripts/long-run.sh            # start or resume; prints where the log is
 #   bash scripts/long-run.sh status     # running or not, and the last progress line
@@ -120,4 +121,13 @@ args=(
 echo "=== $(date -u +%FT%TZ) start/resume at $commit: facial ${args[*]}" >>train.log
 setsid nohup nice -n 19 node worktree/dist/cli/main.js "${args[@]}" >>train.log 2>&1 </dev/null &
 echo $! >pid
+# setsid gives the run a session, and with it an autogroup: the kernel then shares the CPUs
+# between autogroups equally and applies nice only inside each, so `nice -n 19` alone left a
+# session's tests at half the machine. The autogroup's own nice makes the run yield to them.
+# Only once setsid has made the new session: before that the autogroup is this shell's.
+pid=$!
+for _ in $(seq 50); do [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ] && break; sleep 0.1; done
+if [ "$(ps -o sid= -p "$pid" | tr -d ' ')" != "$pid" ] || ! echo 19 >"/proc/$pid/autogroup" 2>/dev/null; then
+  echo "long-run: could not lower the run's autogroup priority (/proc/$pid/autogroup): it will share the CPUs evenly with your work" >&2
+fi
 echo "long-run: pid $!, log $run_dir/train.log"
