@@ -30,6 +30,38 @@ export function makeOptimizer(name: 'sgd' | 'adam' | 'momentum', lr?: number): t
   }
 }
 
+/** What tfjs keeps outside getWeights/setWeights: the step count and Adam's running beta powers. */
+interface OptimizerInternals {
+  iterations_?: number;
+  accBeta1?: tf.Variable;
+  accBeta2?: tf.Variable;
+  beta1?: number;
+  beta2?: number;
+}
+
+const RUNNING_SCALARS = ['accBeta1', 'accBeta2'] as const;
+
+/** The optimizer's running scalars that getWeights leaves out (Adam's beta powers), by name. */
+export async function runningScalars(optimizer: tf.Optimizer): Promise<Record<string, number>> {
+  const o = optimizer as unknown as OptimizerInternals;
+  const out: Record<string, number> = {};
+  for (const k of RUNNING_SCALARS) {
+    const v = o[k];
+    if (v instanceof tf.Variable) out[k] = (await v.data())[0];
+  }
+  return out;
+}
+
+/** Sets the running scalars `runningScalars` read (names the optimizer lacks are ignored). */
+export function setRunningScalars(optimizer: tf.Optimizer, values: Record<string, number | undefined>): void {
+  const o = optimizer as unknown as OptimizerInternals;
+  for (const k of RUNNING_SCALARS) {
+    const v = o[k];
+    const value = values[k];
+    if (v instanceof tf.Variable && value !== undefined) tf.tidy(() => v.assign(tf.scalar(value)));
+  }
+}
+
 /**
  * Returns the optimizer to the state it was built in: every slot (Adam's moments, momentum's
  * accumulations) zero, its step count 0, Adam's running beta powers back to beta1 and beta2.
@@ -44,17 +76,10 @@ export async function resetOptimizerState(optimizer: tf.Optimizer): Promise<void
   const weights = await optimizer.getWeights();
   // getWeights's first entry is a fresh iteration scalar; the rest are the live slot variables.
   weights[0]?.tensor.dispose();
-  const o = optimizer as unknown as {
-    iterations_?: number;
-    accBeta1?: tf.Variable;
-    accBeta2?: tf.Variable;
-    beta1?: number;
-    beta2?: number;
-  };
   tf.tidy(() => {
     for (const w of weights.slice(1)) (w.tensor as tf.Variable).assign(tf.zerosLike(w.tensor));
-    if (o.accBeta1 && o.beta1 !== undefined) o.accBeta1.assign(tf.scalar(o.beta1));
-    if (o.accBeta2 && o.beta2 !== undefined) o.accBeta2.assign(tf.scalar(o.beta2));
   });
+  const o = optimizer as unknown as OptimizerInternals;
+  setRunningScalars(optimizer, { accBeta1: o.beta1, accBeta2: o.beta2 });
   if (o.iterations_ !== undefined) o.iterations_ = 0;
 }

@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { firstNonFiniteWeight } from '../io/trained-model';
 import { atomicRename, stagingName, writeFileAtomic } from '../files/atomic';
 import { leftoversOf } from '../files/leftovers';
+import { runningScalars, setRunningScalars } from './optimizers';
 
 /** Where in the run a state was taken. */
 export interface TrainPosition {
@@ -60,17 +61,6 @@ export interface TrainStateMeta extends TrainPosition {
   finished?: boolean;
   /** Set when weights.bin was removed at the end of the run: this state only records it. */
   weightsRemoved?: boolean;
-}
-
-// tfjs's Adam rebuilds accBeta1/2 in setWeights as pow(beta, t + 1), which differs in the last
-// bit from the product it accumulates step by step; carrying the products keeps resumes exact.
-const OPTIMIZER_SCALARS = ['accBeta1', 'accBeta2'];
-
-async function optimizerScalars(optimizer: tf.Optimizer): Promise<Record<string, number>> {
-  const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
-  const out: Record<string, number> = {};
-  for (const k of OPTIMIZER_SCALARS) if (o[k] instanceof tf.Variable) out[k] = (await o[k]!.data())[0];
-  return out;
 }
 
 /** What the loop passes to saveTrainState. */
@@ -119,7 +109,9 @@ export async function saveTrainState(dir: string, model: tf.LayersModel, optimiz
     optimizer: optimizer.getClassName(),
     modelWeightCount: model.weights.length,
     optimizerWeightNames: optWeights.map((w) => w.name),
-    optimizerScalars: await optimizerScalars(optimizer),
+    // tfjs's Adam rebuilds accBeta1/2 in setWeights as pow(beta, t + 1), which differs in the last
+    // bit from the product it accumulates step by step; carrying the products keeps resumes exact.
+    optimizerScalars: await runningScalars(optimizer),
     specs,
   };
   const parent = path.dirname(path.resolve(dir));
@@ -317,10 +309,7 @@ export async function loadTrainState(dir: string, model: tf.LayersModel, optimiz
     model.setWeights(modelTensors);
     const optTensors = meta.optimizerWeightNames.map((name, i) => ({ name, tensor: map[`optimizer/${i}`] }));
     if (optTensors.length > 0) await optimizer.setWeights(optTensors);
-    const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
-    for (const [k, v] of Object.entries(meta.optimizerScalars ?? {})) {
-      if (o[k] instanceof tf.Variable) tf.tidy(() => o[k]!.assign(tf.scalar(v)));
-    }
+    setRunningScalars(optimizer, meta.optimizerScalars ?? {});
   } finally {
     tf.dispose(Object.values(map));
   }
