@@ -126,8 +126,9 @@ echo $! >pid
 # session's tests at half the machine. The autogroup's own nice makes the run yield to them.
 # Only once setsid has made the new session: before that the autogroup is this shell's.
 pid=$!
-for _ in $(seq 50); do [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ] && break; sleep 0.1; done
-if [ "$(ps -o sid= -p "$pid" | tr -d ' ')" != "$pid" ] || ! echo 19 >"/proc/$pid/autogroup" 2>/dev/null; then
+own_session() { [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]; }
+for _ in $(seq 50); do own_session && break; sleep 0.1; done
+if ! own_session || ! echo 19 >"/proc/$pid/autogroup" 2>/dev/null; then
   echo "long-run: could not lower the run's autogroup priority (/proc/$pid/autogroup): it will share the CPUs evenly with your work" >&2
 fi
-echo "long-run: pid $!, log $run_dir/train.log"
+echo "long-run: pid $pid, log $run_dir/train.log"

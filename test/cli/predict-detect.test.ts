@@ -8,11 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PNG } from 'pngjs';
 import { readImage, toGrayscale, decodeImage, encodeGrayPng } from '../../src/data/image-io';
 import { readFerCsvSync } from '../../src/data/fer-csv';
 import { SAMPLE_CSV_PATH } from '../../src/facial';
-import { background, pasteFace } from '../../scripts/scenes';
+import { background, pasteFace, pngOf } from '../../scripts/scenes';
 import { ROOT } from '../helpers/paths';
 import { runCli } from '../helpers/cli';
 import * as tf from '@tensorflow/tfjs';
@@ -30,12 +29,7 @@ function writeScene(file: string): void {
   pasteFace(scene, toGrayscale(readImage(face)), 180, 40, 120);
   const sample = readFerCsvSync(SAMPLE_CSV_PATH, { splits: ['validation'], limit: 4 }).splits.validation!;
   pasteFace(scene, sample.pixels.subarray(3 * 2304, 4 * 2304), 30, 110, 80);
-  const png = new PNG({ width: 320, height: 240 });
-  for (let p = 0; p < 320 * 240; p++) {
-    png.data.set(scene.data.subarray(3 * p, 3 * p + 3), 4 * p);
-    png.data[4 * p + 3] = 255;
-  }
-  fs.writeFileSync(file, PNG.sync.write(png));
+  fs.writeFileSync(file, pngOf(scene));
 }
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
