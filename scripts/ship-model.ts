@@ -158,8 +158,11 @@ ${sampleCorrect} of ${sampleTotal} (${((100 * sampleCorrect) / sampleTotal).toFi
 swapped model file fails the tests.
 
 ## What it is not good for
-- Only 48x48 grey face crops framed as FER2013's (face centred, filling the frame). There is no
-  face detection: a photo must be cropped to the face first, or the answer means nothing.
+- The model itself reads only 48x48 grey face crops framed as FER2013's (face centred, filling
+  the frame); given a whole photo its answer means nothing. \`facial predict\` and
+  \`predictFaces\` find the faces first (MediaPipe's BlazeFace "back" detector) and frame each as
+  FER2013 does; the README's pasted-faces check measures what that costs on FER2013's own faces,
+  not on real photos of faces in profile, half hidden or far away.
 - FER2013's labels are noisy (human agreement on them is about 65%), its faces are mostly
   Western, web-scraped and posed, and Disgust has 436 training faces (1.5%): its recall is the
   weakest. Do not use it to judge people: emotion from a face is not a fact about a person.
