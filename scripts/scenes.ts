@@ -61,6 +61,17 @@ export function pasteFace(scene: RawImage, face: Uint8Array, x: number, y: numbe
 }
 
 /**
+ * The two-face picture of the webcam test and the README's `facial predict` example: 640x480,
+ * sample PublicTest faces 3 (200 px, right) and 5 (130 px, left) of the embedded FER2013 sample.
+ */
+export function twoFaceScene(publicTestFaces: Uint8Array): RawImage {
+  const scene = background(640, 480, 5);
+  pasteFace(scene, publicTestFaces.subarray(3 * 2304, 4 * 2304), 380, 90, 200);
+  pasteFace(scene, publicTestFaces.subarray(5 * 2304, 6 * 2304), 70, 200, 130);
+  return scene;
+}
+
+/**
  * `frames` (RGB, all one even size) as a YUV4MPEG2 clip, 4:2:0 with JPEG's full-range BT.601
  * colours: what Chromium's fake camera plays (--use-file-for-fake-video-capture), in a loop.
  */

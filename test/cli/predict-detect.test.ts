@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { readImage, toGrayscale, decodeImage, encodeGrayPng } from '../../src/data/image-io';
 import { readFerCsvSync } from '../../src/data/fer-csv';
 import { SAMPLE_CSV_PATH } from '../../src/facial';
-import { background, pasteFace, pngOf } from '../../scripts/scenes';
+import { background, pasteFace, pngOf, twoFaceScene } from '../../scripts/scenes';
 import { ROOT } from '../helpers/paths';
 import { runCli } from '../helpers/cli';
 import * as tf from '@tensorflow/tfjs';
@@ -94,4 +94,22 @@ test('--no_detect --tta none classifies the whole image exactly as predict() doe
   EMOTIONS.forEach((e, c) =>
     assert.ok(Math.abs(p.probabilities[e] - want.probabilities[c]) < 1e-6, `${e}: ${p.probabilities[e]} vs ${want.probabilities[c]}`),
   );
+});
+
+test("the README's `facial predict` example is what the command prints with the shipped model", () => {
+  // Its lines, from the header to the end of that code block, with the file column set aside:
+  // a new shipped model (or a change to detection, framing or --tta's default) must be pasted in.
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n');
+  const head = readme.findIndex((l) => /^file\s+face\s+box \(x y w h\)/.test(l));
+  assert.ok(head > 0, 'README: no `facial predict` example table');
+  const end = readme.indexOf('```', head);
+  const rows = (lines: string[]) => lines.map((l) => l.trim().split(/\s+/).slice(1).join(' '));
+  const want = rows(readme.slice(head + 1, end));
+
+  const sample = readFerCsvSync(SAMPLE_CSV_PATH, { splits: ['validation'], limit: 8 }).splits.validation!;
+  fs.writeFileSync(path.join(dir, 'photo.png'), pngOf(twoFaceScene(sample.pixels)));
+  fs.writeFileSync(path.join(dir, 'empty.png'), encodeGrayPng(new Uint8Array(320 * 240).fill(128), 320, 240));
+  const r = run('photo.png', 'empty.png');
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(rows(r.stdout.trimEnd().split('\n').slice(1)), want);
 });

@@ -17,7 +17,7 @@ import { loadTrainedModel } from '../../src/io/trained-model';
 import { PRETRAINED_MODEL_DIR } from '../../src/io/pretrained';
 import { readFerCsvSync } from '../../src/data/fer-csv';
 import { SAMPLE_CSV_PATH } from '../../src/facial';
-import { background, pasteFace, toY4m } from '../../scripts/scenes';
+import { toY4m, twoFaceScene } from '../../scripts/scenes';
 
 interface PageFace {
   box: { x: number; y: number; width: number; height: number };
@@ -38,9 +38,7 @@ test('the webcam page boxes and labels a fake-camera frame as Node does', { time
   if (!haveChromium(t)) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facial-webcam-'));
   const sample = readFerCsvSync(SAMPLE_CSV_PATH, { splits: ['validation'], limit: 8 }).splits.validation!;
-  const scene = background(640, 480, 5);
-  pasteFace(scene, sample.pixels.subarray(3 * 2304, 4 * 2304), 380, 90, 200); // a big face right
-  pasteFace(scene, sample.pixels.subarray(5 * 2304, 6 * 2304), 70, 200, 130); // a smaller one left
+  const scene = twoFaceScene(sample.pixels); // a big face right, a smaller one left
   const clip = path.join(dir, 'clip.y4m');
   fs.writeFileSync(clip, toY4m([scene, scene, scene])); // 1.4 MB, made here, never committed
 
