@@ -9,7 +9,7 @@ import { fileSystemIO, loadModel, saveModel } from '../../src/io/model-io';
 import { tinyModel } from '../helpers/tiny';
 
 const specs: tf.io.WeightsManifestEntry[] = [
-  { name: 'a', shape: [4], dtype: 'float32' },
+  { name: 'a', shape: [2, 2], dtype: 'float32' },
   { name: 'n', shape: [2], dtype: 'int32' },
 ];
 const data = () => {
@@ -41,6 +41,26 @@ test('uint8 storage: min and scale as the converter writes them, zero kept exact
   const got = Array.from(out.a.dataSync());
   assert.equal(got[1], 0);
   [-1, 0, 0.5, 3].forEach((v, i) => assert.ok(Math.abs(got[i] - v) <= spec.scale! / 2 + 1e-6, `${got[i]} vs ${v}`));
+  tf.dispose(Object.values(out));
+});
+
+test('uint8 storage keeps vectors (biases, BatchNorm statistics) float32 and exact', () => {
+  // A moving variance as the 11-epoch 48x48 model had: one channel at 1,770, the rest small.
+  // In one uint8 range its step is 6.9, and the small ones would all read back as 0.
+  const variance = [1770, 2.5, 0.04, 0.9];
+  const buf = new ArrayBuffer(32);
+  new Float32Array(buf, 0, 4).set(variance);
+  new Float32Array(buf, 16, 4).set([-1, 0, 0.5, 3]);
+  const vecSpecs: tf.io.WeightsManifestEntry[] = [
+    { name: 'bn/moving_variance', shape: [4], dtype: 'float32' },
+    { name: 'kernel', shape: [1, 4], dtype: 'float32' },
+  ];
+  const q = quantizeWeights(vecSpecs, buf, 'uint8');
+  assert.equal(q.specs[0].quantization, undefined);
+  assert.equal(q.specs[1].quantization?.dtype, 'uint8');
+  assert.equal(q.data.byteLength, 4 * 4 + 4);
+  const out = tf.io.decodeWeights(q.data, q.specs);
+  assert.deepEqual(Array.from(out['bn/moving_variance'].dataSync()), Array.from(Float32Array.from(variance)));
   tf.dispose(Object.values(out));
 });
 
