@@ -1,8 +1,8 @@
 /**
  * What weight quantization costs in accuracy: exports a model as float16 and uint8 (tfjs's
  * quantization manifest, as `facial export --quantize`), scores float32, float16 and uint8 on
- * PrivateTest, and prints size, accuracy and the change against float32, then the smallest
- * format within 0.3 points (the one to ship).
+ * PublicTest, and prints size, accuracy and the change against float32, then the smallest
+ * format within 0.3 points (the one to ship: chosen on PublicTest, as everything that ships).
  *
  *   npm run build && npx ts-node bench/quantize.ts --model runs/x/p_best [--data ../shared/data/fer2013.csv.gz]
  */
@@ -20,7 +20,7 @@ import { evaluateModel } from '../src/evaluation/verify';
 const flags = new Command()
   .requiredOption('--model <dir>', 'the float32 model')
   .option('--data <csv>', 'FER2013 CSV', '../shared/data/fer2013.csv.gz')
-  .option('--limit <n>', 'PrivateTest rows (default all)', Number)
+  .option('--limit <n>', 'PublicTest rows (default all)', Number)
   .parse()
   .opts();
 
@@ -28,7 +28,7 @@ const folderBytes = (dir: string) => fs.readdirSync(dir).reduce((s, f) => s + fs
 
 (async () => {
   await selectBackend();
-  const facial = await Facial.load({ csvPath: flags.data, splits: ['test'], compact: true, limit: flags.limit });
+  const facial = await Facial.load({ csvPath: flags.data, splits: ['validation'], compact: true, limit: flags.limit });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quantize-'));
   const rows: Array<{ dtype: string; mib: number; accuracy: number }> = [];
   for (const dtype of ['float32', 'float16', 'uint8'] as const) {
@@ -40,11 +40,11 @@ const folderBytes = (dir: string) => fs.readdirSync(dir).reduce((s, f) => s + fs
       src.model.dispose();
     }
     const { model } = await loadTrainedModel(dir);
-    const r = (await evaluateModel(model, facial, ['test'], { batchSize: 64 })).test!;
+    const r = (await evaluateModel(model, facial, ['validation'], { batchSize: 64 })).validation!;
     model.dispose();
     rows.push({ dtype, mib: folderBytes(dir) / 2 ** 20, accuracy: 100 * r.accuracy });
     console.log(
-      `${dtype.padEnd(8)} ${rows.at(-1)!.mib.toFixed(1).padStart(6)} MiB  PrivateTest accuracy ${rows.at(-1)!.accuracy.toFixed(2)}%  change ${(rows.at(-1)!.accuracy - rows[0].accuracy).toFixed(2)} points  (${r.support} faces)`,
+      `${dtype.padEnd(8)} ${rows.at(-1)!.mib.toFixed(1).padStart(6)} MiB  PublicTest accuracy ${rows.at(-1)!.accuracy.toFixed(2)}%  change ${(rows.at(-1)!.accuracy - rows[0].accuracy).toFixed(2)} points  (${r.support} faces)`,
     );
   }
   const ok = rows.filter((r) => Math.abs(r.accuracy - rows[0].accuracy) <= 0.3).sort((a, b) => a.mib - b.mib);
