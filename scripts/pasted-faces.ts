@@ -47,6 +47,9 @@ export interface PastedFacesResult {
   pasted: number;
   /** Faces found where they were pasted: a box centred inside the pasted square, a quarter to one and a half its side. */
   found: number;
+  /** Faces right as crops and wrong (or not found) pasted, and the other way round: McNemar's discordant pairs. */
+  lost: number;
+  gained: number;
 }
 
 /**
@@ -74,8 +77,8 @@ export async function pastedFacesCheck(opts: PastedFacesOptions = {}): Promise<P
   const model = opts.model ?? owned!;
   const detector = await FaceDetector.load();
   const rand = mulberry32(opts.seed ?? 1);
-  let cropsRight = 0;
-  let pastedRight = 0;
+  const cropRight: boolean[] = [];
+  const pastedRight: boolean[] = new Array<boolean>(n).fill(false);
   let found = 0;
   try {
     const crops: RawImage[] = Array.from({ length: n }, (_, i) => ({
@@ -84,7 +87,7 @@ export async function pastedFacesCheck(opts: PastedFacesOptions = {}): Promise<P
       height: FER_SIZE,
       channels: 1,
     }));
-    (await predict(model, crops)).forEach((r, i) => (cropsRight += r.ok && r.label === faces.labels[i] ? 1 : 0));
+    (await predict(model, crops)).forEach((r, i) => (cropRight[i] = r.ok && r.label === faces.labels[i]));
     // 16 backgrounds drawn once and copied: drawing one costs more than finding its face
     const backgrounds = Array.from({ length: 16 }, () => background(width, height, Math.floor(rand() * 2 ** 31)));
     const BATCH = 32; // scenes per predictFaces call: the classifier is prepared once a call
@@ -106,14 +109,22 @@ export async function pastedFacesCheck(opts: PastedFacesOptions = {}): Promise<P
         const hit = r.faces.find((f) => foundAt(f.box, squares[k]));
         if (!hit) return;
         found++;
-        if (hit.label === faces.labels[from + k]) pastedRight++;
+        pastedRight[from + k] = hit.label === faces.labels[from + k];
       });
     }
   } finally {
     detector.dispose();
     owned?.dispose();
   }
-  return { faces: n, crops: (100 * cropsRight) / n, pasted: (100 * pastedRight) / n, found };
+  const count = (xs: boolean[]) => xs.filter(Boolean).length;
+  return {
+    faces: n,
+    crops: (100 * count(cropRight)) / n,
+    pasted: (100 * count(pastedRight)) / n,
+    found,
+    lost: cropRight.filter((r, i) => r && !pastedRight[i]).length,
+    gained: cropRight.filter((r, i) => !r && pastedRight[i]).length,
+  };
 }
 
 if (require.main === module) {
@@ -134,7 +145,7 @@ if (require.main === module) {
     process.stdout.write(
       `${flags.data} ${flags.split}: ${r.faces} faces pasted into 640x480 backgrounds (seed ${flags.seed})\n` +
         `crops ${r.crops.toFixed(2)}%  pasted ${r.pasted.toFixed(2)}%  difference ${(r.pasted - r.crops).toFixed(2)} points  ` +
-        `found ${r.found}/${r.faces}  (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+        `found ${r.found}/${r.faces}  lost ${r.lost} gained ${r.gained}  (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
     );
   })().catch((err) => {
     process.stderr.write(`pasted-faces: ${(err as Error).message}\n`);
