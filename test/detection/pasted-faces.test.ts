@@ -18,6 +18,16 @@ test('a face is found where it was pasted when its box is centred in the square,
   assert.ok(!foundAt({ x: 40, y: 40, width: 220, height: 220 }, square)); // 2.2 sides: not this face's box
 });
 
+test(
+  'a face pasted at its own 48 pixels and cut where it was pasted scores as its crop (the resampled figure)',
+  { timeout: 600_000 },
+  async () => {
+    const r = await pastedFacesCheck({ split: 'validation', faceSides: [48, 48] });
+    assert.equal(r.faces, 56);
+    assert.equal(r.resampled, r.crops);
+  },
+);
+
 let runs: Promise<PastedFacesResult[]> | undefined;
 /** Both sample splits, run once for the two tests. */
 const sample = () =>
