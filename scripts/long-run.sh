@@ -33,6 +33,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 run_dir=${RUN_DIR:-$(dirname "$repo")/runs/r48-long}
 data=${DATA:-$(dirname "$repo")/shared/data/fer2013.csv.gz}
 planned_epochs=20
+# The shipped model's folder, relative to the checkout: what a new run warm-starts from, what a
+# ship compares with and replaces.
+models=models/fer2013-resnet50-48
 
 running_pid() {
   local pid
@@ -72,7 +75,7 @@ if [ "${1:-}" = ship ]; then
   # shipped model's Validation row of the seed's table (the first such row of its card), read
   # from the last commit: a ship stopped half-way leaves models/ without its card.
   best=$(awk -F, 'NR > 1 && $5 + 0 > b { b = $5 + 0 } END { printf "%.2f", 100 * b }' "$run_dir/r48_log.csv")
-  shipped=$(git -C "$repo" show HEAD:models/fer2013-resnet50-48/MODEL_CARD.md | grep -m1 -oE '^\| Validation +\| [0-9.]+' | grep -oE '[0-9.]+$')
+  shipped=$(git -C "$repo" show "HEAD:$models/MODEL_CARD.md" | grep -m1 -oE '^\| Validation +\| [0-9.]+' | grep -oE '[0-9.]+$')
   # Mid-run a ship must gain a point (each one adds ~23 MB to the repository); the final best
   # ships on any gain, as the issue's last step.
   if finished; then
@@ -87,7 +90,6 @@ if [ "${1:-}" = ship ]; then
   echo "shipping: the run's best PublicTest accuracy $best% beats the shipped model's $shipped% ($need)"
   [ "${2:-}" = --dry-run ] && exit 0
   # A ship that fails its photo check puts the committed model back: only a clean models/ can be.
-  models="models/fer2013-resnet50-48"
   git -C "$repo" diff --quiet HEAD -- "$models" ||
     { echo "long-run: $models has uncommitted changes; commit or restore them before a ship" >&2; exit 1; }
   # The run goes on while the ship's verify takes half an hour: the model, its log and the state's
@@ -97,7 +99,7 @@ if [ "${1:-}" = ship ]; then
   cp "$run_dir/r48_log.csv" "$snap/" && cp "$run_dir/r48_state/state.json" "$snap/r48_state/" && cp -r "$run_dir/r48_best" "$snap/"
   cd "$repo"
   npm run build >/dev/null
-  nice -n 5 npx ts-node scripts/ship-model.ts --model "$snap/r48_best" --log "$snap/r48_log.csv" \
+  nice -n 5 npx ts-node scripts/ship-model.ts --model "$snap/r48_best" --out "$repo/$models" --log "$snap/r48_log.csv" \
     --state "$snap/r48_state" --data "$data" --quantize uint8 --batch_size 32 \
     --engine "wasm-threaded (tfjs-backend-wasm 4.22.0 with this library's training kernels) on the project's 2-vCPU x86-64 machine, no GPU, under nice 19 beside the sessions' own work" \
     --recipe "raghakot's ResNet-50 at 48x48 (L2 1e-4); Adam (0.9, 0.999, eps 1e-7); CosineDecay over the $epochs planned epochs with a linear warm-up from 0 to 1e-3 over 300 steps; augmentation shift-rotate-zoom-flip-erase (the seed's width/height shift 0.1 and horizontal flip, plus rotation +-10 degrees and zoom +-10% as Khaireddin & Chen 2021 and Pramerdorfer & Kampel 2016 used on FER2013, and random erasing with probability 0.5, Zhong et al. 2017, so no one region of the face carries the answer alone); batch 32; checkpoint kept by PublicTest accuracy" \
@@ -133,7 +135,7 @@ fi
 
 if [ ! -f "$run_dir/plan.env" ]; then
   [ -f "$data" ] || { echo "long-run: FER2013 not found at '$data' (set DATA)" >&2; exit 2; }
-  card="$repo/models/fer2013-resnet50-48/MODEL_CARD.md"
+  card="$repo/$models/MODEL_CARD.md"
   # The card says "Epochs in all: N" for the whole history of the shipped weights (the first
   # card, before that line existed, said "images seen (N epochs)").
   shipped=$(grep -oE 'Epochs in all: [0-9.]+[0-9]' "$card" | head -n 1 | grep -oE '[0-9.]+$') ||
@@ -145,7 +147,7 @@ if [ ! -f "$run_dir/plan.env" ]; then
   git -C "$repo" worktree add --detach "$run_dir/worktree" "$commit"
   (cd "$run_dir/worktree" && npm ci --no-audit --no-fund && npm run build) >"$run_dir/setup.log" 2>&1 ||
     { echo "long-run: building the worktree failed; see $run_dir/setup.log" >&2; exit 1; }
-  cp -r "$repo/models/fer2013-resnet50-48" "$run_dir/warm-start"
+  cp -r "$repo/$models" "$run_dir/warm-start"
   cat >"$run_dir/plan.env" <<EOF
 commit=$commit
 started='$(date -u +%FT%TZ)'
