@@ -44,6 +44,13 @@ export interface EngineCapabilities {
    * heap: a failed attempt leaves it too fragmented to retry in the same process).
    */
   trainBatchCap?(imageSize: number): number | undefined;
+  /**
+   * Whether arithmetic with subnormal float32 operands is slow here (WebAssembly on x86: no
+   * flush-to-zero mode, a microcode assist per operand). Training then zeroes them every
+   * SUBNORMAL_FLUSH_STEPS steps, and a loaded model once (models/denormals.ts), which is what
+   * TensorFlow's CPU kernels get from FTZ/DAZ.
+   */
+  slowSubnormals?: boolean;
   /** Whether a tensor can be read synchronously in this process (false: WebGPU in Node, which has no OffscreenCanvas). */
   readsSync?(): boolean;
 }

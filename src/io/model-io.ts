@@ -13,6 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../files/atomic';
 import { QuantizeDtype, quantizeWeights } from './quantize';
 import { findCompleteFolder } from '../files/leftovers';
+import { capability } from '../engine/capabilities';
+import { flushVariables } from '../models/denormals';
 
 /** Bytes per element of the dtypes tfjs writes without quantization, and of its quantized storage types. */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
@@ -178,8 +180,12 @@ export function resolveModelJson(pathOrDir: string): string {
 
 /**
  * Loads a LayersModel saved by saveModel, fileSystemIO or tfjs (tfjs-node's file://, the
- * converter): `pathOrDir` is a folder holding model.json or the path of a .json file.
+ * converter): `pathOrDir` is a folder holding model.json or the path of a .json file. Subnormal
+ * weights are zeroed where they are slow (models/denormals.ts): a float checkpoint of a long run
+ * then predicts as fast as its quantised export.
  */
 export async function loadModel(pathOrDir: string): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(fileSystemIO(resolveModelJson(pathOrDir)));
+  const model = await tf.loadLayersModel(fileSystemIO(resolveModelJson(pathOrDir)));
+  if (capability('slowSubnormals')) flushVariables(model.weights.map((w) => w.read() as tf.Variable));
+  return model;
 }

@@ -4,8 +4,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { trainingLoss } from './loss';
-import { checkDevice } from '../engine/capabilities';
+import { capability, checkDevice } from '../engine/capabilities';
 import { DataSource, toBatch } from '../data/data-source';
+import { flushTrainingVariables } from '../models/denormals';
+
+/**
+ * Steps between two flushes of subnormal weights and optimizer slots, on engines where they are
+ * slow (models/denormals.ts). An Adam first moment with no gradient becomes subnormal in ~850
+ * steps (0.9^850 < 1e-38 / 1e-1), so 100 catches each soon; a flush costs about one
+ * elementwise pass over the weights and slots.
+ */
+export const SUBNORMAL_FLUSH_STEPS = 100;
 
 /** Step options. */
 export interface TrainStepOptions {
@@ -26,7 +35,8 @@ export interface TrainStepOptions {
  * plus the model's regularisation losses (e.g. L2 on conv kernels), exactly what model.fit
  * minimises. Resolves to the batch loss (including regularisation, as Keras reports it) and accuracy.
  * The two scalars are read asynchronously because a GPU backend (WebGPU) cannot read synchronously
- * in Node; on cpu and wasm the await costs nothing measurable.
+ * in Node; on cpu and wasm the await costs nothing measurable. Every SUBNORMAL_FLUSH_STEPS steps,
+ * on an engine with slow subnormals, their values are set to zero (see models/denormals.ts).
  */
 export function makeTrainStep(
   model: tf.LayersModel,
@@ -37,6 +47,7 @@ export function makeTrainStep(
   const weights = opts.classWeights ? Float32Array.from(opts.classWeights) : null;
   const frozen = opts.frozen?.size ? opts.frozen : null;
   const live = frozen ? vars.filter((v) => !frozen.has(v.name)) : vars;
+  let steps = 0;
   return async (xs, ys) => {
     let acc: tf.Scalar | null = null;
     const f = () => {
@@ -59,6 +70,7 @@ export function makeTrainStep(
     tf.dispose([loss!, acc!]);
     const [l, a] = await both.data();
     both.dispose();
+    if (++steps % SUBNORMAL_FLUSH_STEPS === 0 && capability('slowSubnormals')) await flushTrainingVariables(model, optimizer);
     return { loss: l, acc: a };
   };
 }

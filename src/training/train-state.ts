@@ -18,6 +18,7 @@ import { firstNonFiniteWeight } from '../io/trained-model';
 import { atomicRename, stagingName, writeFileAtomic } from '../files/atomic';
 import { leftoversOf } from '../files/leftovers';
 import { runningScalars, setRunningScalars } from './optimizers';
+import { flushSubnormals } from '../models/denormals';
 
 /** Where in the run a state was taken. */
 export interface TrainPosition {
@@ -156,6 +157,37 @@ export function adoptTrainState(dir: string, found: string | null): string {
   }
   for (const c of candidates(dir)) if (c !== dir) fs.rmSync(c, { recursive: true, force: true });
   return dir;
+}
+
+/**
+ * Zeroes the subnormal float32 values of the newest complete state of `dir` (models/denormals.ts),
+ * in its file, for a run whose trainer predates the periodic flush; returns how many. Only while
+ * no trainer is writing `dir`. weights.bin is replaced by one rename, so a kill leaves the old or
+ * the new file, never half of one.
+ */
+export function flushStateSubnormals(dir: string): number {
+  const found = findTrainState(dir);
+  if (!found) return 0;
+  const meta = readTrainStateMeta(found);
+  if (meta.weightsRemoved) return 0;
+  const file = path.join(found, 'weights.bin');
+  const bin = fs.readFileSync(file);
+  let offset = bin.byteOffset;
+  let flushed = 0;
+  for (const spec of meta.specs) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const size = spec.dtype === 'int32' || spec.dtype === 'float32' ? 4 : 1;
+    if (spec.dtype === 'float32') {
+      // Buffer.from(file) is not 4-byte aligned in general: a copy is.
+      const values = new Float32Array(bin.buffer.slice(offset, offset + count * 4));
+      const n = flushSubnormals(values);
+      if (n > 0) bin.set(new Uint8Array(values.buffer), offset - bin.byteOffset);
+      flushed += n;
+    }
+    offset += count * size;
+  }
+  if (flushed > 0) writeFileAtomic(file, bin);
+  return flushed;
 }
 
 /** Reads the JSON half of a state folder; errors name the file. */

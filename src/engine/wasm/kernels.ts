@@ -60,6 +60,7 @@ registerEngine({
     // wasm32: one heap of 4 GiB for the model, optimizer state, activations and data.
     dataLimitBytes: 2 * 1024 ** 3,
     foldsBatchNorm: true,
+    slowSubnormals: true,
     // A 200x200 training step holds ~0.75 GB of activations per image: 4 was measured to fit
     // when this cap was set (8 fits a fresh process too; 16 does not).
     trainBatchCap: (imageSize) => (imageSize >= 197 ? 4 : undefined),
