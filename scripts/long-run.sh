@@ -10,6 +10,8 @@
 #                                       # planned epochs are done: by any margin, the final ship)
 #                                       # and its pasted faces stay within 2 points of its crops
 #   bash scripts/long-run.sh ship --dry-run   # only say whether it would ship, and why
+#   bash scripts/long-run.sh restart    # wait for the run's next resume state, stop it there and
+#                                       # resume (the resume zeroes the state's subnormal values)
 #
 # The run folder lives beside the checkout (../runs/r48-long), outside any work tree, and holds:
 #   worktree/    a git worktree of the commit the run started from, built there, so later edits
@@ -124,6 +126,20 @@ if [ "${1:-}" = ship ]; then
   exit 0
 fi
 
+if [ "${1:-}" = restart ]; then
+  if pid=$(running_pid); then
+    # The run's commit has no Ctrl-C save: stopping right after a state is written loses nothing.
+    state="$run_dir/r48_state/state.json"
+    before=$(stat -c %Y "$state" 2>/dev/null || echo 0)
+    echo "waiting for the run's next resume state (one every few minutes)..."
+    while kill -0 "$pid" 2>/dev/null && [ "$(stat -c %Y "$state" 2>/dev/null || echo "$before")" = "$before" ]; do sleep 2; done
+    kill "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 1; done
+    echo "=== $(date -u +%FT%TZ) stopped after a state save by long-run.sh restart" >>"$run_dir/train.log"
+  fi
+  exec bash "${BASH_SOURCE[0]}"
+fi
+
 if pid=$(running_pid); then
   echo "already running (pid $pid); log: $run_dir/train.log"
   exit 0
@@ -171,6 +187,13 @@ args=(
   --model_weights "$run_dir/warm-start" --save_prefix "$run_dir/r48" --no-eval --resume
 )
 [ -n "$limit" ] && args+=(--limit "$limit")
+# The run's commit predates the trainer's periodic flush of subnormal weights (src/models/denormals.ts):
+# they built up to 42% of its weights and cut its speed to a third. Zeroing them in the state
+# before each resume changes no result and gives the resumed run its speed back.
+if [ -d r48_state ] || compgen -G 'r48_state.*' >/dev/null; then
+  (cd "$repo" && npx ts-node scripts/flush-subnormals.ts "$run_dir/r48_state") >>train.log 2>&1 ||
+    { echo "long-run: flushing the state's subnormal values failed; see $run_dir/train.log" >&2; exit 1; }
+fi
 echo "=== $(date -u +%FT%TZ) start/resume at $commit: facial ${args[*]}" >>train.log
 setsid nohup nice -n 19 node worktree/dist/cli/main.js "${args[@]}" >>train.log 2>&1 </dev/null &
 echo $! >pid
