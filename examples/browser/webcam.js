@@ -38,7 +38,8 @@ async function facesOf(detector, model, img) {
   const face8 = new Uint8Array(side * side);
   faces.forEach((f, i) => {
     const crop = cropSquare(img, f.frame); // grey, edge pixels repeated
-    prepareFaceInto(crop.data, crop.width, crop.height, side, side !== 48, face8); // stretch as facial-resnet does for sides other than 48
+    // as facial-resnet's inputPreparation: stretch for sides other than 48, shrink with Lanczos at 48
+    prepareFaceInto(crop.data, crop.width, crop.height, side, side !== 48, face8, side === 48 ? 'lanczos' : 'bilinear');
     for (let p = 0; p < face8.length; p++) xs[i * side * side + p] = NORMALISE_TABLE[face8[p]];
   });
   const probs = tf.tidy(() => model.predict(tf.tensor4d(xs, [faces.length, side, side, 1])));

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { FER_SIZE } from './emotions';
 import { readImage, RawImage, toGrayscale } from './image-io';
 import { prepareFaceInto } from './resize';
+import { inputPreparation } from '../models/registry';
 import { cropSquare, FER_FRAMING } from '../detection/framing';
 import { FaceDetector } from '../detection/detector';
 import { CROP_BORDER, TIGHT_FACE, TILE } from '../detection/faces';
@@ -47,7 +48,7 @@ export type PhotoFace = { face: Uint8Array } | { skip: string };
 export function face48(img: RawImage, frame: { x: number; y: number; side: number } | null): Uint8Array {
   const crop = frame ? cropSquare(img, frame) : img;
   const out = new Uint8Array(FER_SIZE * FER_SIZE);
-  prepareFaceInto(toGrayscale(crop), crop.width, crop.height, FER_SIZE, false, out);
+  prepareFaceInto(toGrayscale(crop), crop.width, crop.height, FER_SIZE, false, out, inputPreparation(FER_SIZE).shrink);
   return out;
 }
 
@@ -67,11 +68,13 @@ interface CacheFile {
 
 /** What a cache file is keyed by: every setting that changes which bytes a photo gives. */
 function cacheSettings(o: FaceSearchOptions): Record<string, unknown> {
+  const shrink = inputPreparation(FER_SIZE).shrink;
   return o.detect === false
-    ? { detect: false, size: FER_SIZE }
+    ? { detect: false, size: FER_SIZE, shrink }
     : {
         detect: true,
         size: FER_SIZE,
+        shrink,
         minScore: o.minScore ?? 0.5,
         border: o.border ?? null,
         framing: FER_FRAMING,

@@ -59,24 +59,42 @@ interface AxisCoeffs {
 
 const coeffCache = new Map<string, AxisCoeffs>();
 
-/** The triangle (bilinear) filter of PIL, support 1. */
-function triangle(x: number): number {
-  if (x < 0) x = -x;
-  return x < 1 ? 1 - x : 0;
-}
+/** PIL's resampling filters (Image.BOX .. Image.LANCZOS), each a kernel and its support at scale 1. */
+export type ResampleFilter = 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos';
+
+const sinc = (x: number): number => (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x));
+
+/** Resample.c's filter functions, transcribed (bicubic with a = -0.5, lanczos with 3 lobes). */
+const FILTERS: Record<ResampleFilter, { support: number; kernel: (x: number) => number }> = {
+  box: { support: 0.5, kernel: (x) => (x > -0.5 && x <= 0.5 ? 1 : 0) },
+  bilinear: { support: 1, kernel: (x) => Math.max(0, 1 - Math.abs(x)) },
+  hamming: { support: 1, kernel: (x) => (x === 0 ? 1 : Math.abs(x) >= 1 ? 0 : sinc(x) * (0.54 + 0.46 * Math.cos(Math.PI * x))) },
+  bicubic: {
+    support: 2,
+    kernel: (x) => {
+      const a = -0.5;
+      x = Math.abs(x);
+      if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+      if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+      return 0;
+    },
+  },
+  lanczos: { support: 3, kernel: (x) => (x > -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
+};
 
 /**
- * PIL's precompute_coeffs + normalize_coeffs_8bpc for BILINEAR. When shrinking, the
- * filter is widened by the scale (PIL's antialiasing); when enlarging it stays 1 wide.
- * Cached per (inSize, outSize): every FER2013 image uses the same 48 -> s tables.
+ * PIL's precompute_coeffs + normalize_coeffs_8bpc. When shrinking, the filter is widened by
+ * the scale (PIL's antialiasing); when enlarging it keeps its own support. Cached per
+ * (filter, inSize, outSize): every FER2013 image uses the same 48 -> s tables.
  */
-function axisCoeffs(inSize: number, outSize: number): AxisCoeffs {
-  const key = `${inSize}>${outSize}`;
+function axisCoeffs(inSize: number, outSize: number, filter: ResampleFilter): AxisCoeffs {
+  const key = `${filter}:${inSize}>${outSize}`;
   const hit = coeffCache.get(key);
   if (hit) return hit;
+  const { support: unit, kernel } = FILTERS[filter];
   const scale = inSize / outSize;
   const filterscale = Math.max(scale, 1);
-  const support = 1 * filterscale;
+  const support = unit * filterscale;
   const ksize = Math.ceil(support) * 2 + 1;
   const bounds = new Int32Array(outSize * 2);
   const weights = new Int32Array(outSize * ksize);
@@ -89,7 +107,7 @@ function axisCoeffs(inSize: number, outSize: number): AxisCoeffs {
     const count = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
     let ww = 0;
     for (let x = 0; x < count; x++) {
-      k[x] = triangle((x + xmin - center + 0.5) * ss);
+      k[x] = kernel((x + xmin - center + 0.5) * ss);
       ww += k[x];
     }
     for (let x = 0; x < count; x++) {
@@ -111,8 +129,8 @@ function clip8(acc: number): number {
 }
 
 /** Horizontal pass: rows of `src` (inW wide) into `dst` (outW wide), `rows` rows. */
-function resampleHorizontal(src: Uint8Array, inW: number, dst: Uint8Array, outW: number, rows: number): void {
-  const { ksize, bounds, weights } = axisCoeffs(inW, outW);
+function resampleHorizontal(src: Uint8Array, inW: number, dst: Uint8Array, outW: number, rows: number, filter: ResampleFilter): void {
+  const { ksize, bounds, weights } = axisCoeffs(inW, outW, filter);
   for (let y = 0; y < rows; y++) {
     const srcRow = y * inW,
       dstRow = y * outW;
@@ -133,8 +151,8 @@ let rowAcc = new Int32Array(0);
  * Vertical pass: `src` (w x inH) into `dst` (w x outH). Accumulates whole rows (one tap
  * at a time) instead of walking columns, so memory is read in order.
  */
-function resampleVertical(src: Uint8Array, w: number, inH: number, dst: Uint8Array, outH: number): void {
-  const { ksize, bounds, weights } = axisCoeffs(inH, outH);
+function resampleVertical(src: Uint8Array, w: number, inH: number, dst: Uint8Array, outH: number, filter: ResampleFilter): void {
+  const { ksize, bounds, weights } = axisCoeffs(inH, outH, filter);
   if (rowAcc.length < w) rowAcc = new Int32Array(w);
   const acc = rowAcc;
   for (let yy = 0; yy < outH; yy++) {
@@ -159,49 +177,78 @@ function resampleVertical(src: Uint8Array, w: number, inH: number, dst: Uint8Arr
  */
 export function resizeBilinear(src: Uint8Array, inW: number, inH: number, outW: number, outH: number): Uint8Array {
   const out = new Uint8Array(outW * outH);
-  resizeBilinearInto(src, inW, inH, out, outW, outH);
+  resizeInto(src, inW, inH, out, outW, outH, 'bilinear');
   return out;
+}
+
+/** resizeBilinear into a caller-owned `out` buffer (outW * outH), for loops over many images. */
+export function resizeBilinearInto(src: Uint8Array, inW: number, inH: number, out: Uint8Array, outW: number, outH: number): void {
+  resizeInto(src, inW, inH, out, outW, outH, 'bilinear');
 }
 
 let tmpScratch = new Uint8Array(0);
 
-/** resizeBilinear into a caller-owned `out` buffer (outW * outH), for loops over many images. */
-export function resizeBilinearInto(src: Uint8Array, inW: number, inH: number, out: Uint8Array, outW: number, outH: number): void {
-  if (src.length < inW * inH) throw new Error(`resizeBilinear: ${src.length} pixels for ${inW}x${inH}`);
-  if (out.length < outW * outH) throw new Error(`resizeBilinear: output holds ${out.length} pixels, needs ${outW}x${outH}`);
+/** PIL `Image.resize((outW, outH), filter)` on an 8-bit grayscale image, into `out` (outW * outH). */
+export function resizeInto(
+  src: Uint8Array,
+  inW: number,
+  inH: number,
+  out: Uint8Array,
+  outW: number,
+  outH: number,
+  filter: ResampleFilter,
+): void {
+  if (src.length < inW * inH) throw new Error(`resize: ${src.length} pixels for ${inW}x${inH}`);
+  if (out.length < outW * outH) throw new Error(`resize: output holds ${out.length} pixels, needs ${outW}x${outH}`);
   if (inW === outW && inH === outH) {
     out.set(src.subarray(0, inW * inH));
     return;
   }
-  if (inH === outH) return resampleHorizontal(src, inW, out, outW, inH);
-  if (inW === outW) return resampleVertical(src, inW, inH, out, outH);
+  if (inH === outH) return resampleHorizontal(src, inW, out, outW, inH, filter);
+  if (inW === outW) return resampleVertical(src, inW, inH, out, outH, filter);
   if (tmpScratch.length < outW * inH) tmpScratch = new Uint8Array(outW * inH);
-  resampleHorizontal(src, inW, tmpScratch, outW, inH);
-  resampleVertical(tmpScratch, outW, inH, out, outH);
+  resampleHorizontal(src, inW, tmpScratch, outW, inH, filter);
+  resampleVertical(tmpScratch, outW, inH, out, outH, filter);
 }
 
 /**
  * The seed's per-image preparation for side `size`: bytescale when `stretch`, then
  * resizeBilinear to size x size. Returns an untouched copy when no stretch and the
- * image already has that size.
+ * image already has that size. `shrink` is the filter for an image larger than `size` (a face
+ * cut from a picture; see InputPreparation.shrink); enlarging is always the seed's bilinear.
  */
-export function prepareFace(gray: Uint8Array, inW: number, inH: number, size: number, stretch: boolean): Uint8Array {
+export function prepareFace(
+  gray: Uint8Array,
+  inW: number,
+  inH: number,
+  size: number,
+  stretch: boolean,
+  shrink: ResampleFilter = 'bilinear',
+): Uint8Array {
   const out = new Uint8Array(size * size);
-  prepareFaceInto(gray, inW, inH, size, stretch, out);
+  prepareFaceInto(gray, inW, inH, size, stretch, out, shrink);
   return out;
 }
 
 let stretchScratch = new Uint8Array(0);
 
 /** prepareFace into a caller-owned buffer of size * size bytes (no allocation per image). */
-export function prepareFaceInto(gray: Uint8Array, inW: number, inH: number, size: number, stretch: boolean, out: Uint8Array): void {
+export function prepareFaceInto(
+  gray: Uint8Array,
+  inW: number,
+  inH: number,
+  size: number,
+  stretch: boolean,
+  out: Uint8Array,
+  shrink: ResampleFilter = 'bilinear',
+): void {
   let src = gray.length === inW * inH ? gray : gray.subarray(0, inW * inH);
   if (stretch) {
     if (stretchScratch.length !== inW * inH) stretchScratch = new Uint8Array(inW * inH);
     bytescaleInto(src, stretchScratch);
     src = stretchScratch;
   }
-  resizeBilinearInto(src, inW, inH, out, size, size);
+  resizeInto(src, inW, inH, out, size, size, inW > size || inH > size ? shrink : 'bilinear');
 }
 
 /** The library-wide normalisation of a pixel value in 0..255 (the seed's x / 255 - 0.5). */

@@ -2,8 +2,8 @@
  * Emotion prediction for photos, face by face: each image is searched for faces
  * (src/detection/), each face is cut as FER2013's faces were framed (square, grey as PIL's
  * luma, edge pixels repeated) and classified exactly as `predict` classifies a crop
- * (preprocessImage: stretch when the model wants it, PIL bilinear to the model's side,
- * x / 255 - 0.5). One image is decoded at a time; an unreadable image is a failure naming it.
+ * (preprocessImage: stretch when the model wants it, PIL's resize to the model's side with
+ * the side's shrink filter, x / 255 - 0.5). One image is decoded at a time; an unreadable image is a failure naming it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Emotion } from '../data/emotions';
@@ -13,6 +13,7 @@ import { fastPredictor, inferenceBatchSize } from '../models/inference';
 import { checkDevice } from '../engine/capabilities';
 import { DetectOptions, DetectedFace, FaceDetector } from '../detection/detector';
 import { cropSquare } from '../detection/framing';
+import type { ResampleFilter } from '../data/resize';
 import { ImageInput, PredictFailure, classOfRow, modelInputSide, preprocessImage } from './predict';
 import { TestTimeAugmentation, withTestTimeAugmentation } from '../models/tta';
 import { classNamesOf } from '../models/fine-tune';
@@ -47,6 +48,8 @@ export interface PredictFacesOptions extends DetectOptions {
   batchSize?: number;
   /** Bytescale each face before resizing; default as `predict` (on for models whose input is not 48). */
   stretch?: boolean;
+  /** PIL's filter for shrinking a face larger than the model's side; default as `predict` (Lanczos at 48). */
+  shrink?: ResampleFilter;
   /** 'flip' averages each face's probabilities with its mirror's (models/tta.ts); default 'none', as `predict`. */
   tta?: TestTimeAugmentation;
   /** Called with each decoded image and its faces (how `facial predict --annotate` draws them without decoding twice). */
@@ -69,7 +72,7 @@ export async function predictFaces(
     throw new Error(`predictFaces: batchSize must be a positive integer, got ${requested}`);
   const batchSize = inferenceBatchSize(model, requested);
   const side = modelInputSide(model);
-  const stretch = opts.stretch ?? inputPreparation(side).stretch;
+  const prep = { stretch: opts.stretch ?? inputPreparation(side).stretch, shrink: opts.shrink ?? inputPreparation(side).shrink };
   const names = classNamesOf(model);
   const detector = opts.detector ?? (await FaceDetector.load());
   const predictor = withTestTimeAugmentation(fastPredictor(model), opts.tta ?? 'none');
@@ -83,7 +86,7 @@ export async function predictFaces(
       try {
         img = typeof input === 'string' ? readImage(input) : input;
         faces = await detector.detect(img, opts);
-        for (const face of faces) pixels.push(preprocessImage(cropSquare(img, face.frame), side, stretch));
+        for (const face of faces) pixels.push(preprocessImage(cropSquare(img, face.frame), side, prep));
       } catch (err) {
         const message = (err as Error).message;
         results.push({ ok: false, source, error: message.includes(source) ? message : `${source}: ${message}` });

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EMOTIONS, Emotion } from '../data/emotions';
 import { inputPreparation } from '../models/registry';
 import { MIN_FACE_SIDE, RawImage, readImage, toGrayscale } from '../data/image-io';
-import { NORMALISE_TABLE, prepareFaceInto } from '../data/resize';
+import { NORMALISE_TABLE, ResampleFilter, prepareFaceInto } from '../data/resize';
 import { fastPredictor, inferenceBatchSize } from '../models/inference';
 import { checkDevice } from '../engine/capabilities';
 import { TestTimeAugmentation, withTestTimeAugmentation } from '../models/tta';
@@ -57,6 +57,8 @@ export interface PredictOptions {
    * models trained on stretched, resized faces; false for 48x48 models, trained without it.
    */
   stretch?: boolean;
+  /** PIL's filter for shrinking an image larger than the model's side; default the side's InputPreparation.shrink (Lanczos at 48). */
+  shrink?: ResampleFilter;
   /** Called after every batch with the number of inputs handled so far. */
   onProgress?: (done: number, total: number) => void;
   /** 'flip' averages each face's probabilities with its mirror's (models/tta.ts); default 'none'. */
@@ -75,17 +77,17 @@ export function modelInputSide(model: tf.LayersModel): number {
 
 /**
  * Grayscale, (stretch), resize and normalise one decoded image into `out` (side * side
- * floats), exactly the pipeline the training data went through.
+ * floats): the pipeline the training data went through, a larger image shrunk with `shrink`.
  */
 export function preprocessImage(
   img: RawImage,
   side: number,
-  stretch: boolean,
+  prep: { stretch: boolean; shrink: ResampleFilter },
   out: Float32Array = new Float32Array(side * side),
 ): Float32Array {
   const gray = toGrayscale(img);
   const resized = new Uint8Array(side * side);
-  prepareFaceInto(gray, img.width, img.height, side, stretch, resized);
+  prepareFaceInto(gray, img.width, img.height, side, prep.stretch, resized, prep.shrink);
   for (let i = 0; i < resized.length; i++) out[i] = NORMALISE_TABLE[resized[i]];
   return out;
 }
@@ -112,7 +114,7 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
   if (!Number.isInteger(requested) || requested < 1) throw new Error(`predict: batchSize must be a positive integer, got ${requested}`);
   const batchSize = inferenceBatchSize(model, requested);
   const side = modelInputSide(model);
-  const stretch = opts.stretch ?? inputPreparation(side).stretch;
+  const prep = { stretch: opts.stretch ?? inputPreparation(side).stretch, shrink: opts.shrink ?? inputPreparation(side).shrink };
   const names = classNamesOf(model);
   const results: PredictResult<string>[] = new Array(images.length);
   // BN folded into the convolutions on wasm
@@ -133,7 +135,7 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
               `${source}: the image is only ${img.width}x${img.height} pixels; a face needs at least ${MIN_FACE_SIDE} on a side, so this answer means little`,
             );
           }
-          preprocessImage(img, side, stretch, pixels.subarray(scored.length * side * side, (scored.length + 1) * side * side));
+          preprocessImage(img, side, prep, pixels.subarray(scored.length * side * side, (scored.length + 1) * side * side));
           results[from + i] = { ok: false, source, error: '' }; // replaced once scored
           scored.push(from + i);
         } catch (err) {

@@ -18,6 +18,7 @@ import type { RawImage } from '../../src/data/raw-image';
 import { readImage, encodeGrayPng } from '../../src/data/image-io';
 import { cropSquare } from '../../src/detection/framing';
 import { preprocessImage } from '../../src/evaluation/predict';
+import { inputPreparation } from '../../src/models/registry';
 import { sampleFaces } from '../helpers/photo-folder';
 import { writePhotoFolder } from '../../scripts/scenes';
 
@@ -66,7 +67,7 @@ test('the faces are the bytes facial predict classifies; a second run reads the 
     for (const [i, file] of ordered.entries()) {
       const img = readImage(file);
       const [face] = await detector.detect(img);
-      const want = preprocessImage(cropSquare(img, face.frame), 48, false); // predictFaces' path at 48x48
+      const want = preprocessImage(cropSquare(img, face.frame), 48, inputPreparation(48)); // predictFaces' path at 48x48
       assert.deepEqual(pixels.subarray(i * 2304, (i + 1) * 2304), want, file);
     }
   } finally {

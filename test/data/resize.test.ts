@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { bytescale, resizeBilinear, prepareFace, NORMALISE_TABLE } from '../../src/data/resize';
+import { bytescale, resizeBilinear, prepareFace, NORMALISE_TABLE, resizeInto, ResampleFilter } from '../../src/data/resize';
 import { FIXTURES } from '../helpers/paths';
 
 const u8 = (a: number[]) => new Uint8Array(a);
@@ -88,4 +88,30 @@ test('resizeBilinear equals Pillow 9.4 Image.resize(BILINEAR) byte for byte (fix
     if (c.out) assert.deepEqual([...out], c.out, `${c.image} -> ${c.w}x${c.h}`);
     assert.equal(createHash('sha256').update(out).digest('hex'), c.sha256, `${c.image} -> ${c.w}x${c.h}`);
   }
+});
+
+test("resizeInto equals Pillow 9.4's BOX, HAMMING, BICUBIC and LANCZOS byte for byte, shrinking and enlarging (fixture from scripts/pil-reference.py)", () => {
+  const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'pil-filters.json'), 'utf8')) as {
+    images: Record<string, { width: number; height: number; pixels: number[] }>;
+    cases: { filter: ResampleFilter; image: string; w: number; h: number; sha256: string; out?: number[] }[];
+  };
+  assert.equal(ref.cases.length, 24);
+  for (const c of ref.cases) {
+    const img = ref.images[c.image];
+    const out = new Uint8Array(c.w * c.h);
+    resizeInto(Uint8Array.from(img.pixels), img.width, img.height, out, c.w, c.h, c.filter);
+    const what = `${c.filter}: ${c.image} -> ${c.w}x${c.h}`;
+    if (c.out) assert.deepEqual([...out], c.out, what);
+    assert.equal(createHash('sha256').update(out).digest('hex'), c.sha256, what);
+  }
+});
+
+test('prepareFace shrinks with the filter it is given and enlarges with bilinear whatever it is given', () => {
+  const big = Uint8Array.from({ length: 96 * 96 }, (_, i) => (i * 37) % 256);
+  const lanczos = new Uint8Array(48 * 48);
+  resizeInto(big, 96, 96, lanczos, 48, 48, 'lanczos');
+  assert.deepEqual(prepareFace(big, 96, 96, 48, false, 'lanczos'), lanczos);
+  assert.notDeepEqual(prepareFace(big, 96, 96, 48, false, 'lanczos'), prepareFace(big, 96, 96, 48, false));
+  const small = big.subarray(0, 48 * 48);
+  assert.deepEqual(prepareFace(small, 48, 48, 200, true, 'lanczos'), prepareFace(small, 48, 48, 200, true));
 });

@@ -13,7 +13,7 @@ import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { predict } from '../../src/evaluation/predict';
 import { decodeImage, encodeGrayPng, toGrayscale } from '../../src/data/image-io';
-import { bytescale, resizeBilinear } from '../../src/data/resize';
+import { bytescale, resizeInto, ResampleFilter } from '../../src/data/resize';
 import { EMOTIONS } from '../../src/data/emotions';
 import { saveModel } from '../../src/io/model-io';
 import { ROOT } from '../helpers/paths';
@@ -50,13 +50,14 @@ function writeFixtures(dir: string): string[] {
   return [colourPng, greyPng, colourJpeg];
 }
 
-function manual(model: tf.LayersModel, files: string[], side: number, stretch: boolean): number[][] {
+function manual(model: tf.LayersModel, files: string[], side: number, stretch: boolean, shrink: ResampleFilter = 'bilinear'): number[][] {
   return tf.tidy(() => {
     const xs = files.map((f) => {
       const img = decodeImage(fs.readFileSync(f));
       let gray = toGrayscale(img);
       if (stretch) gray = bytescale(gray);
-      const resized = resizeBilinear(gray, img.width, img.height, side, side);
+      const resized = new Uint8Array(side * side);
+      resizeInto(gray, img.width, img.height, resized, side, side, img.width > side || img.height > side ? shrink : 'bilinear');
       return Array.from(resized, (v) => v / 255 - 0.5);
     });
     return (model.predict(tf.tensor4d(xs.flat(), [files.length, side, side, 1])) as tf.Tensor2D).arraySync();
@@ -96,6 +97,26 @@ test('predict equals decode + grayscale + stretch + PIL bilinear + normalise + m
     );
     auto.forEach((r, i) => assert.ok(r.ok && Math.abs(r.probabilities[0] - stretched[i][0]) < 1e-6));
     assert.equal(tf.memory().numTensors, before, 'predict leaked tensors');
+    model.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('at 48 a larger image is shrunk with Lanczos (InputPreparation.shrink) and a smaller one enlarged with bilinear; `shrink` overrides', async () => {
+  await tf.setBackend('cpu');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facial-predict-'));
+  try {
+    const files = writeFixtures(dir); // 37x23 (enlarged), 51x64 and 90x61 (shrunk)
+    const model = tinyModel(48);
+    const close = (a: number[], b: number[]) => a.every((p, c) => Math.abs(p - b[c]) < 1e-6);
+    const lanczos = manual(model, files, 48, false, 'lanczos');
+    const bilinear = manual(model, files, 48, false, 'bilinear');
+    assert.ok(close(lanczos[0], bilinear[0]) && !close(lanczos[2], bilinear[2]), 'the filters differ only where the image shrinks');
+    (await predict(model, files)).forEach((r, i) => assert.ok(r.ok && close(r.probabilities, lanczos[i]), files[i]));
+    (await predict(model, files, { shrink: 'bilinear' })).forEach((r, i) =>
+      assert.ok(r.ok && close(r.probabilities, bilinear[i]), files[i]),
+    );
     model.dispose();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
