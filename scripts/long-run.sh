@@ -196,7 +196,7 @@ if [ -d r48_state ] || compgen -G 'r48_state.*' >/dev/null; then
   (cd "$repo" && npx ts-node scripts/flush-subnormals.ts "$run_dir/r48_state") >>train.log 2>&1 ||
     { echo "long-run: flushing the state's subnormal values failed; see $run_dir/train.log" >&2; exit 1; }
 fi
-echo "=== $(date -u +%FT%TZ) start/resume at $commit: facial ${args[*]}" >>train.log
+echo "=== $(date -u +%FT%TZ) start/resume at $commit${patch:+ (worktree: $patch)}: facial ${args[*]}" >>train.log
 setsid nohup nice -n 19 node worktree/dist/cli/main.js "${args[@]}" >>train.log 2>&1 </dev/null &
 echo $! >pid
 # setsid gives the run a session, and with it an autogroup: the kernel then shares the CPUs
