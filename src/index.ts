@@ -19,7 +19,7 @@ export {
   readFerCsv,
   readFerCsvSync,
 } from './data/fer-csv';
-export { bytescale, resizeBilinear, prepareFace } from './data/resize';
+export { bytescale, resizeBilinear, resizeInto, ResampleFilter, prepareFace } from './data/resize';
 export { preprocessToFolders, PreprocessOptions, PreprocessResult } from './data/preprocess';
 export { RawImage, decodeImage, readImage, toGrayscale, encodeGrayPng } from './data/image-io';
 export {
