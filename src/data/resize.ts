@@ -181,11 +181,6 @@ export function resizeBilinear(src: Uint8Array, inW: number, inH: number, outW: 
   return out;
 }
 
-/** resizeBilinear into a caller-owned `out` buffer (outW * outH), for loops over many images. */
-export function resizeBilinearInto(src: Uint8Array, inW: number, inH: number, out: Uint8Array, outW: number, outH: number): void {
-  resizeInto(src, inW, inH, out, outW, outH, 'bilinear');
-}
-
 let tmpScratch = new Uint8Array(0);
 
 /** PIL `Image.resize((outW, outH), filter)` on an 8-bit grayscale image, into `out` (outW * outH). */

@@ -8,13 +8,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { Emotion } from '../data/emotions';
 import { RawImage, readImage } from '../data/image-io';
-import { inputPreparation } from '../models/registry';
 import { fastPredictor, inferenceBatchSize } from '../models/inference';
 import { checkDevice } from '../engine/capabilities';
 import { DetectOptions, DetectedFace, FaceDetector } from '../detection/detector';
 import { cropSquare } from '../detection/framing';
 import type { ResampleFilter } from '../data/resize';
-import { ImageInput, PredictFailure, classOfRow, modelInputSide, preprocessImage } from './predict';
+import { ImageInput, PredictFailure, classOfRow, imagePreparation, modelInputSide, preprocessImage } from './predict';
 import { TestTimeAugmentation, withTestTimeAugmentation } from '../models/tta';
 import { classNamesOf } from '../models/fine-tune';
 
@@ -72,7 +71,7 @@ export async function predictFaces(
     throw new Error(`predictFaces: batchSize must be a positive integer, got ${requested}`);
   const batchSize = inferenceBatchSize(model, requested);
   const side = modelInputSide(model);
-  const prep = { stretch: opts.stretch ?? inputPreparation(side).stretch, shrink: opts.shrink ?? inputPreparation(side).shrink };
+  const prep = imagePreparation(side, opts);
   const names = classNamesOf(model);
   const detector = opts.detector ?? (await FaceDetector.load());
   const predictor = withTestTimeAugmentation(fastPredictor(model), opts.tta ?? 'none');

@@ -75,6 +75,15 @@ export function modelInputSide(model: tf.LayersModel): number {
   return h;
 }
 
+/** `stretch` and `shrink` as given, else the model side's InputPreparation: what predict and predictFaces apply. */
+export function imagePreparation(
+  side: number,
+  opts: { stretch?: boolean; shrink?: ResampleFilter },
+): { stretch: boolean; shrink: ResampleFilter } {
+  const rule = inputPreparation(side);
+  return { stretch: opts.stretch ?? rule.stretch, shrink: opts.shrink ?? rule.shrink };
+}
+
 /**
  * Grayscale, (stretch), resize and normalise one decoded image into `out` (side * side
  * floats): the pipeline the training data went through, a larger image shrunk with `shrink`.
@@ -114,7 +123,7 @@ export async function predict(model: tf.LayersModel, images: ImageInput[], opts:
   if (!Number.isInteger(requested) || requested < 1) throw new Error(`predict: batchSize must be a positive integer, got ${requested}`);
   const batchSize = inferenceBatchSize(model, requested);
   const side = modelInputSide(model);
-  const prep = { stretch: opts.stretch ?? inputPreparation(side).stretch, shrink: opts.shrink ?? inputPreparation(side).shrink };
+  const prep = imagePreparation(side, opts);
   const names = classNamesOf(model);
   const results: PredictResult<string>[] = new Array(images.length);
   // BN folded into the convolutions on wasm
