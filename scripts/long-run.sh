@@ -189,9 +189,10 @@ args=(
   --model_weights "$run_dir/warm-start" --save_prefix "$run_dir/r48" --no-eval --resume
 )
 [ -n "$limit" ] && args+=(--limit "$limit")
-# The run's commit predates the trainer's periodic flush of subnormal weights (src/models/denormals.ts):
-# they built up to 42% of its weights and cut its speed to a third. Zeroing them in the state
-# before each resume changes no result and gives the resumed run its speed back.
+# The run's commit (61ab00d) predates the trainer's periodic flush of subnormal weights
+# (src/models/denormals.ts): they built up to 42% of its weights and cut its speed to a third.
+# Zeroing them in the state before each resume changes no result; since its worktree carries the
+# flush (plan.env's patch=) this only clears what the steps since the last flush left.
 if [ -d r48_state ] || compgen -G 'r48_state.*' >/dev/null; then
   (cd "$repo" && npx ts-node scripts/flush-subnormals.ts "$run_dir/r48_state") >>train.log 2>&1 ||
     { echo "long-run: flushing the state's subnormal values failed; see $run_dir/train.log" >&2; exit 1; }
