@@ -62,7 +62,8 @@ export { FaceSearchOptions } from './data/face-cache';
 // Models: the two ResNet-50s, the table that describes them, their layers.
 export { resnet50, ResNet50Options, RESNET50_MIN_SIZE } from './resnet50';
 export { resnet50AnySize, ResNet50AnySizeOptions } from './resnet50-anysize';
-export { MODELS, MODEL_KINDS, ModelKind, ModelSpec, modelSpec, inputPreparation, InputPreparation } from './models/registry';
+export { MODELS, MODEL_KINDS, ModelKind, ModelSpec, modelSpec } from './models/registry';
+export { inputPreparation, InputPreparation } from './data/input-preparation';
 export { L1L2, L1L2Args, l2 } from './models/regularizers';
 export { compileForInference, InferenceModel } from './models/inference';
 export { classNamesOf, setClassNames, withClassHead, earlyStageLayers } from './models/fine-tune';

@@ -21,7 +21,7 @@ import { PRETRAINED_MODEL_DIR } from '../../src/io/pretrained';
 import { blazeFaceModelPath } from '../../src/detection/detector';
 
 /** The modules of src/ the webcam page imports: they use no Node API and import only each other. */
-const BROWSER_MODULES = [
+export const BROWSER_MODULES = [
   'detection/anchors',
   'detection/nms',
   'detection/decode',
@@ -30,6 +30,8 @@ const BROWSER_MODULES = [
   'detection/faces',
   'data/resize',
   'data/raw-image',
+  'data/emotions',
+  'data/input-preparation',
 ];
 const SRC = path.resolve(__dirname, '..', '..', 'src');
 

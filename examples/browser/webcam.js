@@ -15,8 +15,9 @@ import { decodeFaces, joinOutputs } from './lib/detection/decode.js';
 import { findFaces } from './lib/detection/faces.js';
 import { cropSquare } from './lib/detection/framing.js';
 import { NORMALISE_TABLE, prepareFaceInto } from './lib/data/resize.js';
+import { EMOTIONS, NUM_CLASSES } from './lib/data/emotions.js';
+import { inputPreparation } from './lib/data/input-preparation.js';
 
-const EMOTIONS = ['Angry', 'Disgust', 'Fear', 'Happy', 'Sad', 'Surprise', 'Neutral'];
 const INPUT = 256;
 const params = new URLSearchParams(location.search);
 const anchors = anchorCentres(INPUT);
@@ -36,17 +37,17 @@ async function facesOf(detector, model, img) {
   const side = model.inputs[0].shape[1];
   const xs = new Float32Array(faces.length * side * side);
   const face8 = new Uint8Array(side * side);
+  const { stretch, shrink } = inputPreparation(side);
   faces.forEach((f, i) => {
     const crop = cropSquare(img, f.frame); // grey, edge pixels repeated
-    // as facial-resnet's inputPreparation: stretch for sides other than 48, shrink with Lanczos at 48
-    prepareFaceInto(crop.data, crop.width, crop.height, side, side !== 48, face8, side === 48 ? 'lanczos' : 'bilinear');
+    prepareFaceInto(crop.data, crop.width, crop.height, side, stretch, face8, shrink);
     for (let p = 0; p < face8.length; p++) xs[i * side * side + p] = NORMALISE_TABLE[face8[p]];
   });
   const probs = tf.tidy(() => model.predict(tf.tensor4d(xs, [faces.length, side, side, 1])));
   const values = await probs.data();
   probs.dispose();
   return faces.map((f, i) => {
-    const probabilities = Array.from(values.subarray(i * 7, (i + 1) * 7));
+    const probabilities = Array.from(values.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES));
     const label = probabilities.indexOf(Math.max(...probabilities));
     return { ...f, label, emotion: EMOTIONS[label], probabilities };
   });

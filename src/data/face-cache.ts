@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { FER_SIZE } from './emotions';
 import { readImage, RawImage, toGrayscale } from './image-io';
 import { prepareFaceInto } from './resize';
-import { inputPreparation } from '../models/registry';
+import { inputPreparation } from './input-preparation';
 import { cropSquare, FER_FRAMING } from '../detection/framing';
 import { FaceDetector } from '../detection/detector';
 import { CROP_BORDER, TIGHT_FACE, TILE } from '../detection/faces';

@@ -17,7 +17,7 @@ import { prepareFaceNormalisedInto } from './resize';
 import { ArrayBatch, Batch, DataSource, fromFacial, toBatch } from './data-source';
 import { mixSeed, mulberry32, shuffledIndices } from './image-transform';
 import { FaceSearchOptions, photoFaces } from './face-cache';
-import { inputPreparation } from '../models/registry';
+import { inputPreparation } from './input-preparation';
 
 /** Options of loadFaceFolder. */
 export interface FaceFolderOptions extends FaceSearchOptions {

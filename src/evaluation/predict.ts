@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EMOTIONS, Emotion } from '../data/emotions';
-import { inputPreparation } from '../models/registry';
+import { inputPreparation } from '../data/input-preparation';
 import { MIN_FACE_SIDE, RawImage, readImage, toGrayscale } from '../data/image-io';
 import { NORMALISE_TABLE, ResampleFilter, prepareFaceInto } from '../data/resize';
 import { fastPredictor, inferenceBatchSize } from '../models/inference';

@@ -1,13 +1,14 @@
 /**
  * verify_model.py as a library call: loads a trained model (tfjs folder or .json, or a Keras
  * .h5 rebuilt by the model registry; the shipped model by default), loads FER2013 the way
- * that model was trained (models/registry.ts inputPreparation) and scores the splits. `data`
+ * that model was trained (data/input-preparation.ts) and scores the splits. `data`
  * may also be a folder of your own labelled photos (data/face-folder.ts), scored by the names
  * of the model's classes.
  */
 import { Facial } from '../facial';
 import { SplitName, USAGE_OF_SPLIT } from '../data/fer-csv';
-import { inputPreparation, ModelKind } from '../models/registry';
+import { inputPreparation } from '../data/input-preparation';
+import type { ModelKind } from '../models/registry';
 import { isKerasWeightsFile, loadTrainedModel, TrainedModel } from '../io/trained-model';
 import { pretrainedModelPath } from '../io/pretrained';
 import { ALL_SPLITS, evaluateModel, EvaluationResults, SPLIT_TITLES } from './verify';

@@ -1,6 +1,7 @@
 /**
  * The model kinds, each described once: how to build it, its default and smallest input
- * side, how FER2013's 48x48 faces are prepared for it, and the seed's training recipe for it.
+ * side and the seed's training recipe for it (how its faces are prepared follows from the side:
+ * data/input-preparation.ts).
  * Training, loading a .h5, the CLI, the examples and bench all read this table, so
  * 'resnet50' means one network everywhere.
  */
@@ -9,29 +10,9 @@ import { FER_SIZE, NUM_CLASSES } from '../data/emotions';
 import { resnet50, RESNET50_MIN_SIZE } from '../resnet50';
 import { resnet50AnySize, RESNET50_ANYSIZE_MIN_SIZE } from '../resnet50-anysize';
 import type { AugmentationName } from '../data/augmentations';
-import type { ResampleFilter } from '../data/resize';
 
 /** The names of the model kinds. */
 export type ModelKind = 'resnet50' | 'resnet50-anysize';
-
-/** How FER2013's 48x48 faces are turned into a model's input at a given side. */
-export interface InputPreparation {
-  /** Side to resize to; undefined at 48 (the faces as stored). */
-  resize?: number;
-  /** Bytescale each face before resizing, as the seed's scipy imresize did. */
-  stretch: boolean;
-  /** Keep uint8 faces and prepare per batch (needed above 48: full 200x200 tensors are 5 GiB). */
-  compact: boolean;
-  /**
-   * PIL's filter for shrinking a larger picture's face to this side (predict, the webcam page,
-   * fine-tuning's photos). At 48, Lanczos: of PIL's five filters it brings a face enlarged 1.5 to
-   * 5 times back closest to its 48x48 original (mean RMS 4.5 grey levels against bilinear's
-   * 6.8), and on PublicTest's faces cut that way (scripts/pasted-faces.ts) it cost the long
-   * run's epoch 12 0.19 points against its crops where bilinear cost 0.97, and left the shipped
-   * model 1.0 above its crops. Elsewhere the seed's imresize, bilinear.
-   */
-  shrink: ResampleFilter;
-}
 
 /** One row of the table. */
 export interface ModelSpec {
@@ -46,16 +27,6 @@ export interface ModelSpec {
   augmentation: AugmentationName;
   /** Where `facial train` writes by default. */
   defaultPrefix: string;
-}
-
-/**
- * The seed's rule, used by training, verify and predict alike: at 48 the faces as stored
- * (no resize, so no stretch); any other side resizes with the bytescale stretch.
- */
-export function inputPreparation(size: number): InputPreparation {
-  return size === FER_SIZE
-    ? { stretch: false, compact: false, shrink: 'lanczos' }
-    : { resize: size, stretch: true, compact: true, shrink: 'bilinear' };
 }
 
 /** Every model kind, by name. */

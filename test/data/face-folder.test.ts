@@ -18,7 +18,7 @@ import type { RawImage } from '../../src/data/raw-image';
 import { readImage, encodeGrayPng } from '../../src/data/image-io';
 import { cropSquare } from '../../src/detection/framing';
 import { preprocessImage } from '../../src/evaluation/predict';
-import { inputPreparation } from '../../src/models/registry';
+import { inputPreparation } from '../../src/data/input-preparation';
 import { sampleFaces } from '../helpers/photo-folder';
 import { writePhotoFolder } from '../../scripts/scenes';
 
