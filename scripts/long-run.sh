@@ -109,7 +109,7 @@ if [ "${1:-}" = ship ]; then
     --recipe "raghakot's ResNet-50 at 48x48 (L2 1e-4); Adam (0.9, 0.999, eps 1e-7); CosineDecay over the $epochs planned epochs with a linear warm-up from 0 to 1e-3 over 300 steps; augmentation shift-rotate-zoom-flip-erase (the seed's width/height shift 0.1 and horizontal flip, plus rotation +-10 degrees and zoom +-10% as Khaireddin & Chen 2021 and Pramerdorfer & Kampel 2016 used on FER2013, and random erasing with probability 0.5, Zhong et al. 2017, so no one region of the face carries the answer alone); batch 32; checkpoint kept by PublicTest accuracy" \
     --warm_start "the shipped model of commit ${commit:0:7} ($warm_start_epochs epochs), its weights loaded and trained on with a fresh optimizer and schedule (scripts/long-run.sh)" \
     --warm_start_epochs "$warm_start_epochs" \
-    --notes "Command: bash scripts/long-run.sh (facial train --backend wasm --model resnet50-anysize --size 48 --optimizer adam --lr 1e-3 --batch_size 32 --epochs $epochs --schedule cosine --warmup 300 --augment shift-rotate-zoom-flip-erase --monitor val_acc --checkpoint_every 10 --seed $seed --model_weights warm-start --resume), resumed across work stops; shipped $when by bash scripts/long-run.sh ship.${patch:+ Its worktree was moved to $patch.}"
+    --notes "Command: bash scripts/long-run.sh (facial train --backend wasm --model resnet50-anysize --image_size 48 --optimizer adam --lr 1e-3 --batch_size 32 --epochs $epochs --schedule cosine --warmup 300 --augment shift-rotate-zoom-flip-erase --monitor val_acc --checkpoint_every 10 --seed $seed --model_weights warm-start --resume), resumed across work stops; shipped $when by bash scripts/long-run.sh ship.${patch:+ Its worktree was moved to $patch.}"
   # The photo path too (facial predict: detect, frame as FER2013, classify) must keep within the
   # README's 2 points of the crops on PublicTest: a model that gains on crops can lose on pictures
   # (the run's epoch 12: +2.62 points on crops, pasted faces -2.54 points below them).
@@ -182,11 +182,11 @@ fi
 
 cd "$run_dir"
 args=(
-  train --backend wasm --model resnet50-anysize --size 48 --data "$data"
+  train --backend wasm --model resnet50-anysize --image_size 48 --data "$data"
   --optimizer adam --lr 1e-3 --batch_size 32 --epochs "$epochs"
   --schedule cosine --warmup 300 --augment shift-rotate-zoom-flip-erase
   --monitor val_acc --checkpoint_every "$checkpoint_every" --seed "$seed"
-  --model_weights "$run_dir/warm-start" --save_prefix "$run_dir/r48" --no-eval --resume
+  --model_weights "$run_dir/warm-start" --save_prefix "$run_dir/r48" --no_eval --resume
 )
 [ -n "$limit" ] && args+=(--limit "$limit")
 # The run's commit (61ab00d) predates the trainer's periodic flush of subnormal weights
