@@ -4,7 +4,8 @@
  * models are trained with random flips, so a face and its mirror are equally valid inputs, and
  * averaging the two removes part of the prediction's noise (on PrivateTest, 52.63% -> 54.14%
  * for the 2.6-epoch model shipped first, 54.14% -> 54.61% for the 13.6-epoch one, 59.10% ->
- * 59.74% for the 16.6-epoch one) at twice the inference cost.
+ * 59.74% for the 16.6-epoch one, 60.60% -> 60.96% for the 19.6-epoch one) at twice the
+ * inference cost.
  */
 import * as tf from '@tensorflow/tfjs';
 
