@@ -59,11 +59,26 @@ finished() {
   [ "$next" -ge "$epochs" ]
 }
 
+# A finished run's final best is in the package when the committed card names this run (its
+# warm start's commit) as shipped after all its epochs: the float checkpoint's PublicTest figure
+# stays a hair above the uint8 export's, so without this a second `ship` would redo the same one.
+final_shipped() {
+  local card
+  finished || return 1
+  card=$(git -C "$repo" show "HEAD:$models/MODEL_CARD.md" 2>/dev/null) || return 1
+  grep -q "the shipped model of commit ${commit:0:7} " <<<"$card" && grep -q "shipped after all $epochs planned epochs" <<<"$card"
+}
+
+# What to do with a finished run.
+finished_advice() {
+  if final_shipped; then echo "its best is shipped (models/ at HEAD)"; else echo "ship the final best: bash scripts/long-run.sh ship"; fi
+}
+
 if [ "${1:-}" = status ]; then
   if pid=$(running_pid); then
     echo "running (pid $pid) in $run_dir"
   elif finished; then
-    echo "finished: all $epochs planned epochs done ($run_dir); ship the final best: bash scripts/long-run.sh ship"
+    echo "finished: all $epochs planned epochs done ($run_dir); $(finished_advice)"
   else
     echo "not running ($run_dir)"
   fi
@@ -80,6 +95,10 @@ if [ "${1:-}" = ship ]; then
   # from the last commit: a ship stopped half-way leaves models/ without its card.
   best=$(awk -F, 'NR > 1 && $5 + 0 > b { b = $5 + 0 } END { printf "%.2f", 100 * b }' "$run_dir/r48_log.csv")
   shipped=$(git -C "$repo" show "HEAD:$models/MODEL_CARD.md" | grep -m1 -oE '^\| Validation +\| [0-9.]+' | grep -oE '[0-9.]+$')
+  if final_shipped; then
+    echo "not shipping: this run's final best is already the shipped model (its card, at HEAD)"
+    exit 0
+  fi
   # Mid-run a ship must gain a point (each one adds ~23 MB to the repository); the final best
   # ships on any gain, as the issue's last step.
   if finished; then
@@ -147,7 +166,7 @@ if pid=$(running_pid); then
   exit 0
 fi
 if finished; then
-  echo "finished: all $epochs planned epochs are done, nothing to resume ($run_dir); ship the final best: bash scripts/long-run.sh ship"
+  echo "finished: all $epochs planned epochs are done, nothing to resume ($run_dir); $(finished_advice)"
   exit 0
 fi
 
