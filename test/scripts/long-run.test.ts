@@ -1,7 +1,7 @@
 /**
  * scripts/long-run.sh's decisions, on a made-up run folder (nothing trains): a ship mid-run needs
- * a point over the shipped model's PublicTest figure, the final ship any gain, and a finished run
- * is never resumed.
+ * a point over the shipped model's PublicTest figure, the final ship any gain, a finished run
+ * is never resumed, and one whose final best the card names is not shipped again.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -13,20 +13,27 @@ import { ROOT } from '../helpers/paths';
 
 const SCRIPT = path.join(ROOT, 'scripts', 'long-run.sh');
 
-/** The shipped model's Validation accuracy, as the script reads it: the card of the last commit. */
+/** The shipped model's card, as the script reads it: from the last commit. */
+const shippedCard = (): string =>
+  execFileSync('git', ['-C', ROOT, 'show', 'HEAD:models/fer2013-resnet50-48/MODEL_CARD.md'], { encoding: 'utf8' });
+
+/** The shipped model's Validation accuracy, from its card. */
 function shippedValidation(): number {
-  const card = execFileSync('git', ['-C', ROOT, 'show', 'HEAD:models/fer2013-resnet50-48/MODEL_CARD.md'], { encoding: 'utf8' });
-  const m = /^\| Validation +\| ([0-9.]+)/m.exec(card);
+  const m = /^\| Validation +\| ([0-9.]+)/m.exec(shippedCard());
   assert.ok(m, 'the card has a Validation row');
   return Number(m[1]);
 }
 
-/** A run folder planned for 3 epochs, its state at `nextEpoch`, its log's best val_acc `bestPct`. */
-function fakeRun(nextEpoch: number, bestPct: number): string {
+/**
+ * A run folder planned for `epochs` epochs (3) from `commit`, its state at `nextEpoch`, its log's
+ * best val_acc `bestPct`.
+ */
+function fakeRun(nextEpoch: number, bestPct: number, plan: { commit?: string; epochs?: number } = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'long-run-'));
+  const { commit = '0000000', epochs = 3 } = plan;
   fs.writeFileSync(
     path.join(dir, 'plan.env'),
-    "commit=0000000\nwarm_start_epochs=2.61\nepochs=3\nseed=23\ndata='/nonexistent.csv.gz'\nlimit=''\ncheckpoint_every=10\n",
+    `commit=${commit}\nwarm_start_epochs=2.61\nepochs=${epochs}\nseed=23\ndata='/nonexistent.csv.gz'\nlimit=''\ncheckpoint_every=10\n`,
   );
   fs.mkdirSync(path.join(dir, 'r48_state'));
   fs.writeFileSync(path.join(dir, 'r48_state', 'state.json'), JSON.stringify({ version: 2, nextEpoch, nextBatch: 0 }));
@@ -90,5 +97,27 @@ test('long-run: a finished run is reported as such and not resumed; an unfinishe
   } finally {
     fs.rmSync(done, { recursive: true, force: true });
     fs.rmSync(midway, { recursive: true, force: true });
+  }
+});
+
+test('long-run ship: a finished run whose final best the card already names is not shipped again', (t) => {
+  const card = shippedCard();
+  const commit = /the shipped model of commit ([0-9a-f]{7}) /.exec(card)?.[1];
+  const epochs = Number(/shipped after all (\d+) planned epochs/.exec(card)?.[1]);
+  if (!commit || !epochs) return t.skip('the shipped card is not a finished long run (a mid-run ship)');
+  const best = shippedValidation() + 0.03; // the float checkpoint's figure over the uint8 card's
+  const same = fakeRun(epochs, best, { commit, epochs });
+  const other = fakeRun(epochs, best, { commit: '0000000', epochs });
+  try {
+    const r = longRun(same, 'ship', '--dry-run');
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /^not shipping: this run's final best is already the shipped model/m);
+    assert.match(longRun(same, 'status').out, /^finished: .*its best is shipped/m);
+    // Another run (another warm start) with the same figures still ships on its gain.
+    assert.match(longRun(other, 'ship', '--dry-run').out, /^shipping: .*the run being finished/m);
+    assert.match(longRun(other, 'status').out, /^finished: .*ship the final best/m);
+  } finally {
+    fs.rmSync(same, { recursive: true, force: true });
+    fs.rmSync(other, { recursive: true, force: true });
   }
 });
