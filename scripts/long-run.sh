@@ -59,13 +59,19 @@ finished() {
   [ "$next" -ge "$epochs" ]
 }
 
+# The shipped model's card as of the last commit: a ship stopped half-way leaves models/ without
+# its card, so the working tree's copy is not to be trusted.
+committed_card() {
+  git -C "$repo" show "HEAD:$models/MODEL_CARD.md"
+}
+
 # A finished run's final best is in the package when the committed card names this run (its
 # warm start's commit) as shipped after all its epochs: the float checkpoint's PublicTest figure
 # stays a hair above the uint8 export's, so without this a second `ship` would redo the same one.
 final_shipped() {
   local card
   finished || return 1
-  card=$(git -C "$repo" show "HEAD:$models/MODEL_CARD.md" 2>/dev/null) || return 1
+  card=$(committed_card 2>/dev/null) || return 1
   grep -q "the shipped model of commit ${commit:0:7} " <<<"$card" && grep -q "shipped after all $epochs planned epochs" <<<"$card"
 }
 
@@ -90,15 +96,14 @@ fi
 if [ "${1:-}" = ship ]; then
   # shellcheck disable=SC1091
   . "$run_dir/plan.env"
-  # PublicTest accuracy: the run's best epoch (CSVLogger's val_acc, column 5) against the
-  # shipped model's Validation row of the seed's table (the first such row of its card), read
-  # from the last commit: a ship stopped half-way leaves models/ without its card.
-  best=$(awk -F, 'NR > 1 && $5 + 0 > b { b = $5 + 0 } END { printf "%.2f", 100 * b }' "$run_dir/r48_log.csv")
-  shipped=$(git -C "$repo" show "HEAD:$models/MODEL_CARD.md" | grep -m1 -oE '^\| Validation +\| [0-9.]+' | grep -oE '[0-9.]+$')
   if final_shipped; then
     echo "not shipping: this run's final best is already the shipped model (its card, at HEAD)"
     exit 0
   fi
+  # PublicTest accuracy: the run's best epoch (CSVLogger's val_acc, column 5) against the
+  # shipped model's Validation row of the seed's table (the first such row of its card).
+  best=$(awk -F, 'NR > 1 && $5 + 0 > b { b = $5 + 0 } END { printf "%.2f", 100 * b }' "$run_dir/r48_log.csv")
+  shipped=$(committed_card | grep -m1 -oE '^\| Validation +\| [0-9.]+' | grep -oE '[0-9.]+$')
   # Mid-run a ship must gain a point (each one adds ~23 MB to the repository); the final best
   # ships on any gain, as the issue's last step.
   if finished; then

@@ -15,7 +15,7 @@ function specifiers(js: string): string[] {
   return [...js.matchAll(/(?:import|export)\s[^'"]*?from\s+'([^']+)'/g)].map((m) => m[1]);
 }
 
-/** `spec`, imported by served module `from`, as a served module name (or the raw spec). */
+/** `spec`, imported by served module `from`, as a module name relative to src/ (as BROWSER_MODULES spells them). */
 function resolved(from: string, spec: string): string {
   return path.posix.join(path.posix.dirname(from), spec).replace(/\.js$/, '');
 }
